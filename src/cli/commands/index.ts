@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+
+/** A CLI command: one file each under src/cli/commands/, registered in the list below. */
+export interface CommandModule {
+  register(program: Command, ctx: () => CliContext): void;
+}
+
+/** The list of commands, in `--help` order. */
+export async function loadCommands(): Promise<CommandModule[]> {
+  const modules: CommandModule[] = [];
+  for (const load of COMMANDS) modules.push(await load());
+  return modules;
+}
+
+const COMMANDS: Array<() => Promise<CommandModule>> = [
+  () => import('./selfcheck.js'),
+];
