@@ -1,0 +1,69 @@
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { thresholds } from '../thresholds.js';
+import { backend_util, util } from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { GraphBuilder } from '../onnx.js';
+import { allFloat, runToTensor, size, withFallback } from './util.js';
+
+const REDUCERS: Record<string, string> = { Sum: 'ReduceSum', Mean: 'ReduceMean', Max: 'ReduceMax', Min: 'ReduceMin' };
+
+function reduce(name: string, onnxOp: string): KernelConfig {
+  return withFallback(name, ({ inputs, attrs, backend }) => {
+    const { x } = inputs as { x: TensorInfo };
+    const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    if (!allFloat([x]) || size(x.shape) < thresholds.elements) return null;
+    const axes = util.parseAxisParam(axis, x.shape);
+    if (axes.length === 0) return null;
+    const [outShapeNoKeep] = backend_util.computeOutAndReduceShapes(x.shape, axes);
+    const outShape = keepDims ? backend_util.expandShapeToKeepDim(outShapeNoKeep, axes) : outShapeNoKeep;
+    const key = JSON.stringify([name, x.shape, axes, keepDims]);
+    const build = (): GraphBuilder => {
+      const g = new GraphBuilder();
+      const xin = g.input(x.shape);
+      // Opset 17: ReduceSum takes axes as an input, the others as an attribute.
+      const y = onnxOp === 'ReduceSum'
+        ? g.node(onnxOp, [xin, g.constInt64(axes)], { keepdims: keepDims ? 1 : 0 })
+        : g.node(onnxOp, [xin], { axes, keepdims: keepDims ? 1 : 0 });
+      g.output(y, outShape);
+      return g;
+    };
+    return runToTensor(backend as MathBackendCPU, key, build, [x], outShape);
+  });
+}
+
+const transposeConfig: KernelConfig = withFallback('Transpose', ({ inputs, attrs, backend }) => {
+  const { x } = inputs as { x: TensorInfo };
+  const { perm } = attrs as unknown as { perm: number[] };
+  if (!allFloat([x]) || size(x.shape) < thresholds.elements) return null;
+  const outShape = perm.map((p) => x.shape[p]);
+  const key = JSON.stringify(['Transpose', x.shape, perm]);
+  const build = (): GraphBuilder => {
+    const g = new GraphBuilder();
+    g.output(g.node('Transpose', [g.input(x.shape)], { perm }), outShape);
+    return g;
+  };
+  return runToTensor(backend as MathBackendCPU, key, build, [x], outShape);
+});
+
+const padConfig: KernelConfig = withFallback('PadV2', ({ inputs, attrs, backend }) => {
+  const { x } = inputs as { x: TensorInfo };
+  const { paddings, constantValue } = attrs as unknown as { paddings: Array<[number, number]>; constantValue: number };
+  if (!allFloat([x])) return null;
+  const outShape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
+  if (size(outShape) < thresholds.elements) return null;
+  const key = JSON.stringify(['Pad', x.shape, paddings, constantValue]);
+  const build = (): GraphBuilder => {
+    const g = new GraphBuilder();
+    const pads = g.constInt64([...paddings.map((p) => p[0]), ...paddings.map((p) => p[1])]);
+    const value = g.constFloat([constantValue], []);
+    g.output(g.node('Pad', [g.input(x.shape), pads, value], { mode: 'constant' }), outShape);
+    return g;
+  };
+  return runToTensor(backend as MathBackendCPU, key, build, [x], outShape);
+});
+
+export const shapeConfigs: KernelConfig[] = [
+  ...Object.entries(REDUCERS).map(([n, o]) => reduce(n, o)),
+  transposeConfig,
+  padConfig,
+];

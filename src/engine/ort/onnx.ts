@@ -1,0 +1,114 @@
+import { ProtoWriter } from './proto.js';
+
+/** ONNX TensorProto.DataType codes we use. */
+export const FLOAT = 1;
+export const INT64 = 7;
+
+export type AttrValue = number | number[] | string | { floats: number[] } | { float: number };
+
+/** An attribute whose value must be encoded as a float (JS numbers are ambiguous). */
+export const f32 = (v: number): { float: number } => ({ float: v });
+
+interface NodeSpec {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  attrs: Record<string, AttrValue>;
+}
+
+interface Initializer {
+  name: string;
+  dims: number[];
+  type: number;
+  values: number[];
+}
+
+/**
+ * Builds a small ONNX graph in memory: float32 inputs/outputs with fixed shapes, nodes, and
+ * constant initializers. `toModel()` returns ModelProto bytes for ORT's loadModel.
+ */
+export class GraphBuilder {
+  private nodes: NodeSpec[] = [];
+  private inits: Initializer[] = [];
+  private inputs: Array<{ name: string; shape: number[] }> = [];
+  private outputs: Array<{ name: string; shape: number[] }> = [];
+  private counter = 0;
+
+  input(shape: readonly number[]): string {
+    const name = `in${this.inputs.length}`;
+    this.inputs.push({ name, shape: [...shape] });
+    return name;
+  }
+
+  output(name: string, shape: readonly number[]): void {
+    // Graph outputs need their own names; add an Identity if a node output is reused.
+    const out = `out${this.outputs.length}`;
+    this.node('Identity', [name], {}, out);
+    this.outputs.push({ name: out, shape: [...shape] });
+  }
+
+  constInt64(values: readonly number[]): string {
+    const name = `c${this.counter++}`;
+    this.inits.push({ name, dims: [values.length], type: INT64, values: [...values] });
+    return name;
+  }
+
+  constFloat(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    const name = `c${this.counter++}`;
+    this.inits.push({ name, dims: [...dims], type: FLOAT, values: [...values] });
+    return name;
+  }
+
+  /** Adds a node and returns its (first) output name. Empty-string inputs mean "absent". */
+  node(op: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outName?: string): string {
+    const out = outName ?? `t${this.counter++}`;
+    this.nodes.push({ op, inputs, outputs: [out], attrs });
+    return out;
+  }
+
+  toModel(): Uint8Array {
+    const graph = new ProtoWriter();
+    for (const n of this.nodes) graph.message(1, encodeNode(n));
+    graph.string(2, 'advlic');
+    for (const t of this.inits) graph.message(5, encodeTensor(t));
+    for (const v of this.inputs) graph.message(11, encodeValueInfo(v.name, v.shape));
+    for (const v of this.outputs) graph.message(12, encodeValueInfo(v.name, v.shape));
+    const opset = new ProtoWriter().string(1, '').int(2, 17);
+    return new ProtoWriter().int(1, 8).string(2, 'advlic').message(7, graph).message(8, opset).finish();
+  }
+}
+
+function encodeNode(n: NodeSpec): ProtoWriter {
+  const w = new ProtoWriter();
+  for (const i of n.inputs) w.string(1, i);
+  for (const o of n.outputs) w.string(2, o);
+  w.string(4, n.op);
+  for (const [name, v] of Object.entries(n.attrs)) w.message(5, encodeAttr(name, v));
+  return w;
+}
+
+// AttributeProto: name=1, f=2, i=3, s=4, floats=7, ints=8, type=20 (FLOAT=1 INT=2 STRING=3 FLOATS=6 INTS=7)
+function encodeAttr(name: string, v: AttrValue): ProtoWriter {
+  const w = new ProtoWriter().string(1, name);
+  if (typeof v === 'number') return w.int(3, v).int(20, 2);
+  if (typeof v === 'string') return w.string(4, v).int(20, 3);
+  if (Array.isArray(v)) return w.packedInts(8, v).int(20, 7);
+  if ('float' in v) return w.float(2, v.float).int(20, 1);
+  return w.packedFloats(7, v.floats).int(20, 6);
+}
+
+// TensorProto: dims=1, data_type=2, float_data=4, int64_data=7, name=8
+function encodeTensor(t: Initializer): ProtoWriter {
+  const w = new ProtoWriter().packedInts(1, t.dims).int(2, t.type);
+  if (t.type === FLOAT) w.packedFloats(4, t.values);
+  else w.packedInts(7, t.values);
+  return w.string(8, t.name);
+}
+
+// ValueInfoProto{name=1, type=2: TypeProto{tensor_type=1: {elem_type=1, shape=2: {dim=1: {dim_value=1}}}}}
+function encodeValueInfo(name: string, shape: readonly number[]): ProtoWriter {
+  const dims = new ProtoWriter();
+  for (const d of shape) dims.message(1, new ProtoWriter().int(1, d));
+  const tensorType = new ProtoWriter().int(1, FLOAT).message(2, dims);
+  return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
+}

@@ -1,0 +1,12 @@
+/**
+ * Size thresholds below which a kernel stays in JS (session set-up and marshalling cost more
+ * than the work). Mutable so that tests can force every kernel through ORT.
+ */
+export const thresholds = {
+  /** Minimum multiply-adds for convolutions. */
+  convMacs: 1 << 20,
+  /** Minimum multiply-adds for BatchMatMul. */
+  matmulMacs: 1 << 18,
+  /** Minimum output (or input, for reductions) elements for elementwise/shape ops. */
+  elements: 1 << 15,
+};

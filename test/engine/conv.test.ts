@@ -1,0 +1,92 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf } from '../../src/engine/index.js';
+import { thresholds } from '../../src/engine/ort/thresholds.js';
+import { ortRunCount } from '../../src/engine/ort/runtime.js';
+import { compareEngines, rand } from './compare.js';
+
+const saved = { ...thresholds };
+before(() => Object.assign(thresholds, { convMacs: 0, matmulMacs: 0, elements: 0 }));
+after(() => Object.assign(thresholds, saved));
+
+const TOL = 1e-4;
+
+interface Case {
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  s: number;
+  p: 'same' | 'valid';
+  d?: number;
+}
+
+const CASES: Case[] = [
+  { x: [1, 9, 11, 3], f: [3, 3, 3, 5], s: 1, p: 'same' },
+  { x: [2, 13, 10, 4], f: [5, 5, 4, 6], s: 2, p: 'same' },
+  { x: [2, 13, 10, 4], f: [5, 5, 4, 6], s: 2, p: 'valid' },
+  { x: [1, 16, 16, 3], f: [4, 4, 3, 2], s: 2, p: 'same' },
+  { x: [3, 7, 9, 2], f: [1, 1, 2, 7], s: 1, p: 'valid' },
+  { x: [1, 15, 14, 3], f: [3, 3, 3, 4], s: 1, p: 'same', d: 2 },
+  { x: [1, 15, 14, 3], f: [3, 2, 3, 4], s: 1, p: 'valid', d: 2 },
+  { x: [2, 17, 12, 5], f: [3, 3, 5, 3], s: 3, p: 'same' },
+];
+
+for (const c of CASES) {
+  const name = `x=[${c.x}] f=[${c.f}] s=${c.s} d=${c.d ?? 1} p=${c.p}`;
+  test(`conv2d forward + input/filter gradients match cpu: ${name}`, async () => {
+    const runsBefore = ortRunCount();
+    const err = await compareEngines(() => {
+      const x = rand(c.x, 1) as tf.Tensor4D;
+      const w = rand(c.f, 2) as tf.Tensor4D;
+      const dil = c.d ?? 1;
+      const y = tf.conv2d(x, w, c.s, c.p, 'NHWC', dil);
+      if (dil > 1) return [y]; // TF.js conv2d gradients require dilation 1
+      const dy = rand(y.shape, 3);
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.p).mul(dy).sum())([x, w]);
+      return [y, dx, dw];
+    });
+    assert.ok(err < TOL, `max rel error ${err}`);
+    assert.ok(ortRunCount() > runsBefore, 'ORT kernels did not run');
+  });
+}
+
+test('fused conv2d with bias and relu matches cpu', async () => {
+  const err = await compareEngines(() => {
+    const x = rand([2, 11, 9, 4], 4) as tf.Tensor4D;
+    const w = rand([3, 3, 4, 6], 5) as tf.Tensor4D;
+    const b = rand([6], 6) as tf.Tensor1D;
+    return [
+      tf.fused.conv2d({ x, filter: w, strides: 2, pad: 'same', bias: b, activation: 'relu' }),
+      tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'valid', bias: b }),
+    ];
+  });
+  assert.ok(err < TOL, `max rel error ${err}`);
+});
+
+test('conv2dTranspose (synthesis upsampling) matches cpu', async () => {
+  const err = await compareEngines(() => {
+    const y = rand([2, 6, 5, 8], 7) as tf.Tensor4D;
+    const w = rand([5, 5, 3, 8], 8) as tf.Tensor4D;
+    return [tf.conv2dTranspose(y, w, [2, 12, 10, 3], 2, 'same'), tf.conv2dTranspose(y, w, [2, 11, 9, 3], 2, 'same')];
+  });
+  assert.ok(err < TOL, `max rel error ${err}`);
+});
+
+test('depthwise conv2d matches cpu', async () => {
+  const err = await compareEngines(() => {
+    const x = rand([2, 12, 10, 3], 9) as tf.Tensor4D;
+    const w = rand([3, 3, 3, 2], 10) as tf.Tensor4D;
+    return [tf.depthwiseConv2d(x, w, 1, 'same'), tf.depthwiseConv2d(x, w, 2, 'valid')];
+  });
+  assert.ok(err < TOL, `max rel error ${err}`);
+});
+
+test('batched matmul with transposes and batch broadcast matches cpu', async () => {
+  const err = await compareEngines(() => {
+    const a = rand([3, 7, 5], 11);
+    const b = rand([3, 5, 9], 12);
+    const bt = rand([1, 9, 5], 13);
+    return [tf.matMul(a, b), tf.matMul(a, bt, false, true), tf.matMul(a.transpose([0, 2, 1]), b, true, false)];
+  });
+  assert.ok(err < TOL, `max rel error ${err}`);
+});
