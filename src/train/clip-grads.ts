@@ -1,28 +1,17 @@
 import { tf } from '../engine/index.js';
 
 /**
- * Scales all gradients together so their global L2 norm is at most `maxNorm` (PyTorch's
- * clip_grad_norm_, CompressAI's default 1.0). Stays on the device: the scale
- * min(1, maxNorm / (norm + 1e-6)) is a tensor, so no host sync happens here.
- * Returns new gradient tensors plus the pre-clip norm; the caller disposes both and the inputs.
- * maxNorm <= 0 disables clipping (the norm is still returned for logging).
+ * Clip-by-global-norm as a factor (PyTorch's clip_grad_norm_, CompressAI's default 1.0):
+ * scale = min(1, maxNorm / (‖g‖₂ + 1e-6)) over all gradients together. Returned as a tensor,
+ * so nothing is read back to the host; Adam multiplies it in (no extra pass over the
+ * gradients). maxNorm <= 0 disables clipping (scale 1; the norm is still returned for logs).
+ * The caller disposes both scalars.
  */
-export function clipByGlobalNorm(
-  grads: Record<string, tf.Tensor>,
-  maxNorm: number,
-): { grads: Record<string, tf.Tensor>; norm: tf.Scalar } {
+export function clipScale(grads: Record<string, tf.Tensor>, maxNorm: number): { scale: tf.Scalar; norm: tf.Scalar } {
   return tf.tidy(() => {
-    const names = Object.keys(grads);
-    const squares = names.map((n) => tf.sum(tf.square(grads[n]!)));
-    const norm = tf.sqrt(tf.addN(squares)) as tf.Scalar;
-    if (!(maxNorm > 0)) {
-      const copies: Record<string, tf.Tensor> = {};
-      for (const n of names) copies[n] = tf.clone(grads[n]!);
-      return { grads: copies, norm };
-    }
-    const scale = tf.minimum(tf.scalar(1), tf.div(tf.scalar(maxNorm), tf.add(norm, 1e-6)));
-    const clipped: Record<string, tf.Tensor> = {};
-    for (const n of names) clipped[n] = tf.mul(grads[n]!, scale);
-    return { grads: clipped, norm };
+    const squares = Object.values(grads).map((g) => tf.sum(tf.square(g)));
+    const norm = tf.sqrt(squares.length === 1 ? squares[0]! : tf.addN(squares)) as tf.Scalar;
+    const scale = maxNorm > 0 ? (tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6))) as tf.Scalar) : tf.scalar(1);
+    return { scale, norm };
   });
 }

@@ -9,7 +9,7 @@ import { Rng } from '../../src/train/rng.js';
 import { sampleBatch } from '../../src/train/crop-sampler.js';
 import { LrSchedule, parseSchedule } from '../../src/train/lr-schedule.js';
 import { readCheckpointFile, writeCheckpointFile } from '../../src/train/checkpoint-file.js';
-import { clipByGlobalNorm } from '../../src/train/clip-grads.js';
+import { clipScale } from '../../src/train/clip-grads.js';
 import { Adam } from '../../src/train/adam.js';
 
 test('rng: same seed same stream, state round-trips, streams differ', () => {
@@ -93,16 +93,16 @@ test('checkpoint file: round-trip, truncation and bit flips refused', async () =
   }
 });
 
-test('clip by global norm: scales to maxNorm, leaves small gradients alone', async () => {
+test('clip scale: global norm over all gradients, capped at 1', async () => {
   await initEngine();
   const g = { a: tf.tensor([3, 0]), b: tf.tensor([[4]]) }; // norm 5
-  const { grads, norm } = clipByGlobalNorm(g, 1);
+  const { scale, norm } = clipScale(g, 1);
   assert.ok(Math.abs(norm.dataSync()[0]! - 5) < 1e-5);
-  const clipped = [...grads.a!.dataSync(), ...grads.b!.dataSync()];
-  assert.ok(Math.abs(Math.hypot(...clipped) - 1) < 1e-5);
-  const loose = clipByGlobalNorm(g, 10);
-  assert.deepEqual(Array.from(loose.grads.a!.dataSync()), [3, 0]);
-  tf.dispose([g.a, g.b, grads.a!, grads.b!, norm, loose.grads.a!, loose.grads.b!, loose.norm]);
+  assert.ok(Math.abs(scale.dataSync()[0]! - 0.2) < 1e-6);
+  const loose = clipScale(g, 10);
+  assert.equal(loose.scale.dataSync()[0], 1);
+  assert.equal(clipScale(g, 0).scale.dataSync()[0], 1);
+  tf.dispose([g.a, g.b, scale, norm, loose.scale, loose.norm]);
 });
 
 test('adam: matches the PyTorch update rule computed by hand; state round-trips exactly', async () => {
