@@ -10,9 +10,13 @@ const REDUCERS: Record<string, string> = { Sum: 'ReduceSum', Mean: 'ReduceMean',
 function reduce(name: string, onnxOp: string): KernelConfig {
   return withFallback(name, ({ inputs, attrs, backend }) => {
     const { x } = inputs as { x: TensorInfo };
-    const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    // Sum/Mean name the axes `axis`; Max/Min name them `reductionIndices`.
+    const a = attrs as unknown as { axis?: number | number[]; reductionIndices?: number | number[]; keepDims: boolean };
+    const axis = 'axis' in a ? a.axis : a.reductionIndices;
+    const keepDims = a.keepDims;
     if (!allFloat([x]) || size(x.shape) < thresholds.elements) return null;
-    const axes = util.parseAxisParam(axis, x.shape);
+    // null/undefined axis means all axes.
+    const axes = util.parseAxisParam(axis ?? x.shape.map((_, i) => i), x.shape);
     if (axes.length === 0) return null;
     const [outShapeNoKeep] = backend_util.computeOutAndReduceShapes(x.shape, axes);
     const outShape = keepDims ? backend_util.expandShapeToKeepDim(outShapeNoKeep, axes) : outShapeNoKeep;

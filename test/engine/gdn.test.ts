@@ -1,0 +1,58 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { initEngine, tf } from '../../src/engine/index.js';
+import { gdn, gdnPlain } from '../../src/engine/ops/gdn.js';
+import { thresholds } from '../../src/engine/ort/thresholds.js';
+import { ortRunCount } from '../../src/engine/ort/runtime.js';
+import { compareEngines, rand } from './compare.js';
+
+const saved = { ...thresholds };
+before(() => Object.assign(thresholds, { convMacs: 0, matmulMacs: 0, elements: 0 }));
+after(() => Object.assign(thresholds, saved));
+
+function params(c: number, seed: number): { beta: tf.Tensor1D; gamma: tf.Tensor2D } {
+  const beta = rand([c], seed, 0.5, 1.5) as tf.Tensor1D;
+  // Asymmetric gamma: catches a transposed [Cout, Cin] layout.
+  const gamma = tf.add(tf.mul(tf.eye(c), 0.1), rand([c, c], seed + 1, 0, 0.05)) as tf.Tensor2D;
+  return { beta, gamma };
+}
+
+for (const inverse of [false, true]) {
+  test(`fused ${inverse ? 'IGDN' : 'GDN'} on ort equals plain ops on cpu: values and grads wrt x, beta, gamma`, async () => {
+    const runs = ortRunCount();
+    const err = await compareEngines(() => {
+      const x = rand([2, 5, 7, 6], 3);
+      const { beta, gamma } = params(6, 4);
+      const dy = rand([2, 5, 7, 6], 9);
+      const op = tf.getBackend() === 'ort' ? gdn : gdnPlain;
+      const f = (a: tf.Tensor, b: tf.Tensor, g: tf.Tensor): tf.Scalar =>
+        tf.sum(tf.mul(op(a as tf.Tensor4D, b as tf.Tensor1D, g as tf.Tensor2D, inverse), dy));
+      return [op(x as tf.Tensor4D, beta, gamma, inverse), ...tf.grads(f)([x, beta, gamma])];
+    });
+    assert.ok(err < 1e-4, `max rel error ${err}`);
+    assert.ok(ortRunCount() >= runs + 2, 'fused ORT kernels did not run');
+  });
+}
+
+test('gdn rejects mismatched parameter shapes', async () => {
+  await initEngine({ engine: 'ort' });
+  const x = tf.zeros([1, 2, 2, 3]) as tf.Tensor4D;
+  assert.throws(() => gdn(x, tf.ones([4]) as tf.Tensor1D, tf.eye(3) as tf.Tensor2D, false), /beta \[3\]/);
+  x.dispose();
+});
+
+test('gradient of conv + GDN-like block (x / sqrt(beta + conv1x1(x²))) agrees between engines', async () => {
+  const err = await compareEngines(() => {
+    const x = rand([2, 12, 10, 3], 11) as tf.Tensor4D;
+    const w = rand([5, 5, 3, 8], 12) as tf.Tensor4D;
+    const g1 = tf.add(tf.mul(tf.eye(8), 0.1), rand([8, 8], 13, 0, 0.05)).reshape([1, 1, 8, 8]) as tf.Tensor4D;
+    const beta = rand([8], 14, 0.5, 1.5);
+    const f = (a: tf.Tensor, b: tf.Tensor, g: tf.Tensor, bb: tf.Tensor): tf.Scalar => {
+      const h = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same');
+      const n = tf.add(tf.conv2d(tf.square(h), g as tf.Tensor4D, 1, 'valid'), bb);
+      return tf.mean(tf.square(tf.div(h, tf.sqrt(n))));
+    };
+    return tf.grads(f)([x, w, g1, beta]);
+  });
+  assert.ok(err < 1e-4, `max rel error ${err}`);
+});
