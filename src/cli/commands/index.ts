@@ -15,4 +15,6 @@ export async function loadCommands(): Promise<CommandModule[]> {
 
 const COMMANDS: Array<() => Promise<CommandModule>> = [
   () => import('./selfcheck.js'),
+  () => import('./grid.js'),
+  () => import('./worker.js'),
 ];
