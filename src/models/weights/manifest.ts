@@ -1,0 +1,37 @@
+/**
+ * The JSON manifest shipped beside every safetensors file of our own: what was trained, how,
+ * how well it does on Kodak, and the sha256 of the weights it describes.
+ */
+import { z } from 'zod';
+import { ARCH_NAMES } from '../types.js';
+
+export const ManifestSchema = z.object({
+  arch: z.enum(ARCH_NAMES),
+  N: z.number().int().positive(),
+  M: z.number().int().positive(),
+  quality: z.number().int().min(1).max(8),
+  lambda: z.number().positive(),
+  metric: z.enum(['mse', 'ms-ssim']),
+  trainingData: z.string().min(1),
+  command: z.string().min(1),
+  seed: z.number().int(),
+  steps: z.number().int().nonnegative(),
+  kodak: z.object({ psnr: z.number(), bpp: z.number().nonnegative(), msssim: z.number().optional() }),
+  /** Hex sha256 of the safetensors file. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** ISO 8601 timestamp. */
+  created: z.string().datetime(),
+  codeVersion: z.string().min(1),
+  /** Adversarial-training or other defence recipe, when the weights come from one. */
+  defence: z
+    .object({
+      method: z.string().min(1),
+      attack: z.string().optional(),
+      epsilon: z.number().optional(),
+      baseWeightsSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+      details: z.record(z.unknown()).optional(),
+    })
+    .optional(),
+});
+
+export type WeightsManifest = z.infer<typeof ManifestSchema>;
