@@ -17,4 +17,5 @@ const COMMANDS: Array<() => Promise<CommandModule>> = [
   () => import('./selfcheck.js'),
   () => import('./grid.js'),
   () => import('./worker.js'),
+  () => import('./metrics.js'),
 ];
