@@ -111,8 +111,8 @@ export class EntropyBottleneck {
       let low = new Float32Array(c).fill(-radius);
       let high = new Float32Array(c).fill(radius);
       const fHigh = f(high);
-      const fLow = f(low);
       low = low.map((l, i) => (target <= fHigh[i]! ? l : high[i]!));
+      const fLow = f(low);
       high = high.map((h, i) => (fLow[i]! <= target ? h : low[i]!));
       const close = () => low.every((l, i) => Math.abs(l - high[i]!) <= atol + rtol * Math.abs(high[i]!));
       for (let iter = 0; iter < 200 && !close(); iter++) {
@@ -127,11 +127,12 @@ export class EntropyBottleneck {
   }
 
   /**
-   * Builds the quantized CDFs (CompressAI's update()): optionally re-fits the quantiles by
-   * bisection first, then tabulates each channel's pmf from ceil(median − q0) below to
+   * Builds the quantized CDFs (CompressAI's update()): optionally (newer CompressAI's default;
+   * off here, as in the reference version 869a9f5d whose tables it reproduces exactly) re-fits
+   * the quantiles by bisection first, then tabulates each channel's pmf from ceil(median − q0) below to
    * ceil(q2 − median) above the median. No-op when tables exist, unless force.
    */
-  update(force = false, updateQuantiles = true): boolean {
+  update(force = false, updateQuantiles = false): boolean {
     if (this.cdf.ready && !force) return false;
     const c = this.channels;
     if (updateQuantiles) this.quantiles.assign(tf.tensor3d(this.searchQuantiles(), [c, 1, 3]));

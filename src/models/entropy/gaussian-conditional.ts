@@ -11,19 +11,22 @@ import { CdfBuffers } from './cdf-buffers.js';
 import { channelMajor, fromChannelMajor } from './layout.js';
 
 /**
- * CompressAI's get_scale_table(0.11, 256, 64) reproduced in float32 as torch computes it:
- * linspace of the logs (start + i·step in the first half, end − (n−1−i)·step in the second),
- * then exp.
+ * CompressAI's get_scale_table(0.11, 256, 64) = exp(linspace(log min, log max, levels)) in
+ * float32, reproducing torch's CPU linspace: 8-wide vector chunks, each chunk's base from the
+ * start (first half) or from the end (second half), then base + i·step within the chunk.
  */
 export function defaultScaleTable(min = 0.11, max = 256, levels = 64): Float32Array {
   const f = Math.fround;
   const start = f(Math.log(min));
   const end = f(Math.log(max));
-  const step = f((end - start) / (levels - 1));
+  const step = f(f(end - start) / (levels - 1));
   const half = Math.floor(levels / 2);
-  return Float32Array.from({ length: levels }, (_, i) =>
-    f(Math.exp(i < half ? f(start + f(step * i)) : f(end - f(step * (levels - 1 - i))))),
-  );
+  const lanes = 8;
+  return Float32Array.from({ length: levels }, (_, idx) => {
+    const chunk = idx - (idx % lanes);
+    const base = chunk < half ? f(start + f(step * chunk)) : f(end - f(step * (levels - 1 - chunk)));
+    return f(Math.exp(f(base + f(step * (idx - chunk)))));
+  });
 }
 
 /**
