@@ -3,6 +3,7 @@
  * `pmf_to_quantized_cdf` (float32 pmf, round, rescale, fix-up so every symbol keeps freq > 0),
  * rows padded as `_pmf_to_cdf` pads them, and the GaussianConditional tables from a scale table.
  */
+import { WeightsFormatError } from '../errors.js';
 import type { CdfTables } from './rans.js';
 
 /**
@@ -148,4 +149,31 @@ export function buildGaussianConditionalTables(scaleTable: ArrayLike<number>, ta
   }
   const { cdfs, cdfLengths } = buildQuantizedCdfTable(pmfs, tails, lengths, precision);
   return { cdfs, cdfLengths, offsets: Int32Array.from(centers, (c) => -c) };
+}
+
+/**
+ * CdfTables from a checkpoint's `_quantized_cdf` (rows × width), `_cdf_length` and `_offset`
+ * buffers, checked as CompressAI's coder asserts them (row starts at 0, strictly increasing up to
+ * 2^precision at its length). Throws WeightsFormatError naming the first bad row.
+ */
+export function cdfTablesFromBuffers(
+  quantizedCdf: { shape: number[]; data: ArrayLike<number> },
+  cdfLength: ArrayLike<number>,
+  offset: ArrayLike<number>,
+  precision = 16,
+): CdfTables {
+  const [rows, width] = quantizedCdf.shape as [number, number];
+  if (quantizedCdf.shape.length !== 2 || cdfLength.length !== rows || offset.length !== rows) {
+    throw new WeightsFormatError(`CDF buffers disagree: _quantized_cdf ${JSON.stringify(quantizedCdf.shape)}, ${cdfLength.length} lengths, ${offset.length} offsets`);
+  }
+  const cdfs: Int32Array[] = [];
+  for (let i = 0; i < rows; i++) {
+    const row = Int32Array.from({ length: width }, (_, j) => quantizedCdf.data[i * width + j]!);
+    const len = cdfLength[i]!;
+    let ok = len >= 2 && len <= width && row[0] === 0 && row[len - 1] === 2 ** precision;
+    for (let j = 0; ok && j < len - 1; j++) ok = row[j + 1]! > row[j]!;
+    if (!ok) throw new WeightsFormatError(`CDF row ${i} is invalid (length ${len}): not a strictly increasing 0..2^${precision} table`);
+    cdfs.push(row);
+  }
+  return { cdfs, cdfLengths: Int32Array.from(cdfLength), offsets: Int32Array.from(offset) };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildGaussianConditionalTables, buildQuantizedCdfTable, erfc, normalQuantile, pmfToQuantizedCdf } from '../../src/entropy/cdf.js';
+import { buildGaussianConditionalTables, cdfTablesFromBuffers, buildQuantizedCdfTable, erfc, normalQuantile, pmfToQuantizedCdf } from '../../src/entropy/cdf.js';
 import { ransDecodeWithIndexes, ransEncodeWithIndexes } from '../../src/entropy/rans.js';
 import { checkpoint, reference, tablesFrom } from './reference.js';
 
@@ -59,4 +59,13 @@ test('cdf: erfc and the normal quantile are accurate to double precision', () =>
   assert.ok(Math.abs(erfc(5) / 1.5374597944280349e-12 - 1) < 1e-13);
   assert.ok(Math.abs(erfc(-1) - 1.8427007929497148) < 5e-16);
   assert.ok(Math.abs(normalQuantile(5e-10) + 6.109410204869) < 1e-9);
+});
+
+test('cdf: cdfTablesFromBuffers refuses malformed rows', () => {
+  const ok = { shape: [1, 4], data: [0, 100, 65536, 0] };
+  assert.equal(cdfTablesFromBuffers(ok, [3], [-1]).cdfs[0]![1], 100);
+  assert.throws(() => cdfTablesFromBuffers({ shape: [1, 4], data: [0, 100, 100, 65536] }, [4], [0]), /row 0/);
+  assert.throws(() => cdfTablesFromBuffers({ shape: [1, 4], data: [0, 100, 65535, 0] }, [3], [0]), /row 0/);
+  assert.throws(() => cdfTablesFromBuffers(ok, [5], [0]), /row 0/);
+  assert.throws(() => cdfTablesFromBuffers(ok, [3, 3], [0]), /disagree/);
 });

@@ -1,6 +1,7 @@
 /** Shared loaders for the CompressAI reference files (test helper). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cdfTablesFromBuffers } from '../../src/entropy/cdf.js';
 import type { CdfTables } from '../../src/entropy/rans.js';
 import { normalizeStateDict } from '../../src/models/weights/normalize.js';
 import { readPth } from '../../src/models/weights/pth.js';
@@ -51,14 +52,9 @@ export function checkpoint(weights: string): StateDict {
 /** The CDF tables stored under `prefix` (entropy_bottleneck / gaussian_conditional). */
 export function tablesFrom(weights: string, prefix: string): CdfTables {
   const sd = checkpoint(weights);
-  const cdf = sd.get(`${prefix}._quantized_cdf`)!;
-  const rows = cdf.shape[0]!;
-  const width = cdf.shape[1]!;
-  const cdfs: Int32Array[] = [];
-  for (let i = 0; i < rows; i++) cdfs.push((cdf.data as Int32Array).slice(i * width, (i + 1) * width));
-  return {
-    cdfs,
-    cdfLengths: sd.get(`${prefix}._cdf_length`)!.data as Int32Array,
-    offsets: sd.get(`${prefix}._offset`)!.data as Int32Array,
-  };
+  return cdfTablesFromBuffers(
+    sd.get(`${prefix}._quantized_cdf`)!,
+    sd.get(`${prefix}._cdf_length`)!.data,
+    sd.get(`${prefix}._offset`)!.data,
+  );
 }
