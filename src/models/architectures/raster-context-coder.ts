@@ -34,13 +34,8 @@ export interface ContextWeights {
   layers: DenseLayer[];
 }
 
-/** What GaussianConditional.build_indexes needs. */
-export interface ScaleIndexer {
-  /** float32 scale table (CompressAI's `scale_table`). */
-  scaleTable: Float32Array;
-  /** Lower bound applied to scales before indexing (`lower_bound_scale.bound`). */
-  scaleBound: number;
-}
+/** GaussianConditional.build_indexes: one CDF index per scale. */
+export type ScaleIndexer = (scales: Float32Array) => Int32Array;
 
 const LEAKY_SLOPE = Math.fround(0.01);
 
@@ -87,15 +82,6 @@ export function buildContextWeights(
     throw new WeightsMismatchError(`entropy_parameters must map ${4 * M} to ${2 * M} channels`);
   }
   return { M, taps, ctxWeight, ctxBias, layers };
-}
-
-/** Index into the scale table, exactly as GaussianConditional.build_indexes. */
-export function scaleIndex(scale: number, ix: ScaleIndexer): number {
-  const s = scale < ix.scaleBound ? ix.scaleBound : scale;
-  const t = ix.scaleTable;
-  let idx = t.length - 1;
-  for (let i = 0; i < t.length - 1; i++) if (s <= t[i]!) idx--;
-  return idx;
 }
 
 /** Round half to even, as torch.round. */
@@ -205,11 +191,11 @@ export function rasterEncode(
       const g = predictAt(h, w, H, W, yHat, params, cw, s);
       const base = (h * W + w) * M;
       gaussianParams.set(g, 2 * base);
+      indexes.set(ix(g.subarray(0, M)), base);
       for (let c = 0; c < M; c++) {
         const mean = g[M + c]!;
         const q = roundHalfEven(Math.fround(y[base + c]! - mean));
         symbols[base + c] = q;
-        indexes[base + c] = scaleIndex(g[c]!, ix);
         yHat[base + c] = Math.fround(q + mean);
       }
     }
@@ -231,13 +217,11 @@ export function rasterDecode(
 ): Float32Array {
   const M = cw.M;
   const yHat = new Float32Array(H * W * M);
-  const idx = new Int32Array(M);
   const s = new Scratch(cw);
   for (let h = 0; h < H; h++) {
     for (let w = 0; w < W; w++) {
       const g = predictAt(h, w, H, W, yHat, params, cw, s);
-      for (let c = 0; c < M; c++) idx[c] = scaleIndex(g[c]!, ix);
-      const sym = decodeSymbols(idx);
+      const sym = decodeSymbols(ix(g.subarray(0, M)));
       if (sym.length !== M) throw new BitstreamError(`y stream: expected ${M} symbols at (${h},${w}), got ${sym.length}`);
       const base = (h * W + w) * M;
       for (let c = 0; c < M; c++) yHat[base + c] = Math.fround(sym[c]! + g[M + c]!);
