@@ -6,6 +6,9 @@ import type { ModelOptions } from './architectures/compression-model.js';
 import { FactorizedPrior } from './architectures/factorized-prior.js';
 import { ScaleHyperprior } from './architectures/scale-hyperprior.js';
 import { MeanScaleHyperprior } from './architectures/mean-scale-hyperprior.js';
+import { JointAutoregressiveHierarchicalPriors } from './architectures/mbt2018.js';
+import { Cheng2020Anchor } from './architectures/cheng2020-anchor.js';
+import { Cheng2020Attention } from './architectures/cheng2020-attn.js';
 
 export type ModelFactory = (N: number, M: number, opts?: ModelOptions) => LearnedModel;
 
@@ -13,6 +16,9 @@ const factories = new Map<ArchName, ModelFactory>([
   ['bmshj2018-factorized', (N, M, o) => new FactorizedPrior(N, M, o)],
   ['bmshj2018-hyperprior', (N, M, o) => new ScaleHyperprior(N, M, o)],
   ['mbt2018-mean', (N, M, o) => new MeanScaleHyperprior(N, M, o)],
+  ['mbt2018', (N, M, o) => new JointAutoregressiveHierarchicalPriors(N, M, o)],
+  ['cheng2020-anchor', (N, _M, o) => new Cheng2020Anchor(N, o)],
+  ['cheng2020-attn', (N, _M, o) => new Cheng2020Attention(N, o)],
 ]);
 
 /** Adds (or replaces) an architecture's factory, e.g. from the module that defines it. */

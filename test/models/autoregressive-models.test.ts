@@ -5,6 +5,7 @@ import { BitstreamError } from '../../src/errors.js';
 import { JointAutoregressiveHierarchicalPriors } from '../../src/models/architectures/mbt2018.js';
 import { Cheng2020Anchor } from '../../src/models/architectures/cheng2020-anchor.js';
 import { Cheng2020Attention } from '../../src/models/architectures/cheng2020-attn.js';
+import { configForQuality, createModel, inferConfigFromStateDict } from '../../src/models/registry.js';
 
 before(async () => {
   await initEngine();
@@ -146,4 +147,19 @@ test('cheng2020 state-dict keys follow CompressAI (subpel convs, attention units
   assert.deepEqual(anchor.stateDict().get('h_s.8.weight')!.shape, [16, 12, 3, 3]);
   anchor.dispose();
   attn.dispose();
+});
+
+test('registry: creates the autoregressive models and infers them back from their state dicts', () => {
+  for (const [arch, N, M] of [
+    ['mbt2018', 8, 12],
+    ['cheng2020-anchor', 8, 8],
+    ['cheng2020-attn', 8, 8],
+  ] as const) {
+    const model = createModel({ arch, N, M }, { seed: 1 });
+    assert.ok(model instanceof JointAutoregressiveHierarchicalPriors);
+    assert.deepEqual(model.config, { arch, N, M });
+    assert.deepEqual(inferConfigFromStateDict(model.stateDict()), { arch, N, M });
+    model.dispose();
+  }
+  assert.deepEqual(configForQuality('mbt2018', 5), { arch: 'mbt2018', N: 192, M: 320 });
 });
