@@ -111,3 +111,23 @@ test('pth: legacy key names map to CompressAI current names', () => {
   assert.equal(modernKey('g_a.0.weight'), 'g_a.0.weight');
   assert.ok(REF_DIR.length > 0);
 });
+
+test('pickle: protocol-2 opcodes beyond the reference files (lists, floats, None, bools, longs, DICT, nestings)', async () => {
+  const { readPickle } = await import('../../src/models/weights/pickle.js');
+  const { unwrapCheckpoint } = await import('../../src/models/weights/normalize.js');
+  const hooks = { persistentLoad: () => null, reduce: () => undefined };
+  const f = new DataView(new ArrayBuffer(8));
+  f.setFloat64(0, 0.25, false);
+  const p = new PickleBuilder().mark().str('list').op(0x5d).mark().int(7).op(0x4e, 0x88, 0x89).op(0x47, ...new Uint8Array(f.buffer));
+  p.op(0x8a, 2, 0x00, 0x80).op(0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0, 1).op(0x65); // LONG1 -32768, 2^64
+  p.str('t').int(1).int(2).op(0x86).int(70000).op(0x64); // DICT
+  const v = readPickle(p.bytes(), 0, hooks).value as Map<string, unknown>;
+  assert.deepEqual(v.get('list'), [7, null, true, false, 0.25, -32768, 2n ** 64n]);
+  assert.deepEqual(v.get('t'), [1, 2]);
+  assert.throws(() => readPickle(Uint8Array.of(0x80, 2, 0xff), 0, hooks), WeightsFormatError);
+  assert.throws(() => readPickle(Uint8Array.of(0x80, 2, 0x4b), 0, hooks), /truncated/);
+  const t = { shape: [1], dtype: 'float32' as const, data: Float32Array.of(1) };
+  const nested = new Map<string | number, never>([['epoch', 3 as never], ['network', new Map([['w', t]]) as never]]);
+  assert.equal(unwrapCheckpoint(nested).get('w'), t);
+  assert.throws(() => unwrapCheckpoint(new Map([['epoch', 1]])), /no state dict found \(top-level keys: epoch\)/);
+});

@@ -110,11 +110,28 @@ function readElement(view: DataView, type: StorageKind, at: number): number {
   }
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+function isContiguous(size: number[], stride: number[]): boolean {
+  let expected = 1;
+  for (let d = size.length - 1; d >= 0; d--) {
+    if (size[d]! !== 1 && stride[d] !== expected) return false;
+    expected *= size[d]!;
+  }
+  return true;
+}
+
 function materialize(t: PendingTensor, bytes: Uint8Array): TensorData {
   const s = t.storage;
   if (bytes.length < s.numel * s.itemSize) fail(`storage ${s.key} is truncated`);
   const isFloat = s.type === 'f32' || s.type === 'f64' || s.type === 'f16' || s.type === 'bf16';
   const n = numelOf(t.size);
+  const start = (s.viewOffset + t.offset) * s.itemSize;
+  if ((s.type === 'f32' || s.type === 'i32') && isContiguous(t.size, t.stride) && LITTLE_ENDIAN) {
+    if (start < 0 || start + n * 4 > bytes.length) fail(`tensor reaches outside storage ${s.key}`);
+    const copy = bytes.slice(start, start + n * 4).buffer;
+    return { shape: t.size.slice(), dtype: isFloat ? 'float32' : 'int32', data: isFloat ? new Float32Array(copy) : new Int32Array(copy) };
+  }
   const data = isFloat ? new Float32Array(n) : new Int32Array(n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const rank = t.size.length;
