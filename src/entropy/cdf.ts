@@ -177,3 +177,35 @@ export function cdfTablesFromBuffers(
   }
   return { cdfs, cdfLengths: Int32Array.from(cdfLength), offsets: Int32Array.from(offset) };
 }
+
+/** Where EntropyBottleneck.update() samples its learned density, per channel. */
+export interface EntropyBottleneckSampling {
+  /** -minima: symbol = round(v - median) maps to CDF position symbol - offset. */
+  offsets: Int32Array;
+  /** First sample per channel (median - minima, float32); samples are pmfStart[c] + k. */
+  pmfStart: Float32Array;
+  pmfLengths: Int32Array;
+}
+
+/**
+ * CompressAI's EntropyBottleneck.update() sampling grid from `quantiles` (C × 1 × 3, float32):
+ * minima = max(0, ceil(median - q0)), maxima = max(0, ceil(q2 - median)), length = minima + maxima + 1.
+ * The pmf at pmfStart + k, with the tail masses, goes to buildQuantizedCdfTable.
+ */
+export function entropyBottleneckSampling(quantiles: ArrayLike<number>): EntropyBottleneckSampling {
+  const C = Math.floor(quantiles.length / 3);
+  const offsets = new Int32Array(C);
+  const pmfStart = new Float32Array(C);
+  const pmfLengths = new Int32Array(C);
+  for (let c = 0; c < C; c++) {
+    const lo = Math.fround(quantiles[3 * c]!);
+    const median = Math.fround(quantiles[3 * c + 1]!);
+    const hi = Math.fround(quantiles[3 * c + 2]!);
+    const minima = Math.max(0, Math.ceil(Math.fround(median - lo)));
+    const maxima = Math.max(0, Math.ceil(Math.fround(hi - median)));
+    offsets[c] = -minima;
+    pmfStart[c] = Math.fround(median - minima);
+    pmfLengths[c] = minima + maxima + 1;
+  }
+  return { offsets, pmfStart, pmfLengths };
+}

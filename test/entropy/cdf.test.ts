@@ -69,3 +69,13 @@ test('cdf: cdfTablesFromBuffers refuses malformed rows', () => {
   assert.throws(() => cdfTablesFromBuffers(ok, [5], [0]), /row 0/);
   assert.throws(() => cdfTablesFromBuffers(ok, [3, 3], [0]), /disagree/);
 });
+
+test('cdf: EntropyBottleneck sampling grid gives the stored offsets and CDF lengths', async () => {
+  const { entropyBottleneckSampling } = await import('../../src/entropy/cdf.js');
+  for (const m of Object.values(reference().models)) {
+    const sd = checkpoint(m.weights);
+    const g = entropyBottleneckSampling(sd.get('entropy_bottleneck.quantiles')!.data);
+    assert.deepEqual(g.offsets, sd.get('entropy_bottleneck._offset')!.data);
+    assert.deepEqual(g.pmfLengths.map((n) => n + 2), sd.get('entropy_bottleneck._cdf_length')!.data);
+  }
+});
