@@ -87,7 +87,7 @@ async function decodeWithInfo(
   const { width, height, format } = meta;
   if (!width || !height || !format) throw new ImageReadError(`cannot read image ${name}: no image dimensions found`);
   if (!SUPPORTED_FORMATS.has(format)) {
-    throw new ImageReadError(`cannot read image ${name}: unsupported format '${format}' (use PNG, JPEG, WebP or TIFF)`);
+    throw new ImageReadError(`cannot read image ${name}: unsupported format '${format}' (use PNG, JPEG, WebP, TIFF or AVIF)`);
   }
   if (width * height > maxPixels) {
     throw new ImageSizeError(

@@ -1,4 +1,5 @@
 import { tf } from '../engine/index.js';
+import { stableSum } from './stable-sum.js';
 
 /** Real rate: bytes × 8 / pixels. Accepts a byte count or the bitstream itself. */
 export function bppFromBytes(bytes: number | Uint8Array, width: number, height: number): number {
@@ -18,7 +19,7 @@ export function bppFromBits(bits: number, width: number, height: number): number
 export function bitsFromLikelihoods(likelihoods: tf.Tensor | readonly tf.Tensor[]): tf.Scalar {
   const list = Array.isArray(likelihoods) ? likelihoods : [likelihoods as tf.Tensor];
   return tf.tidy(() => {
-    const nats = list.map((l) => tf.sum(tf.log(l)));
+    const nats = list.map((l) => stableSum(tf.log(l)));
     const total = nats.length === 1 ? nats[0]! : tf.addN(nats);
     return tf.div(total, -Math.LN2) as tf.Scalar;
   });

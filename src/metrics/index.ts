@@ -5,3 +5,4 @@ export * from './ms-ssim.js';
 export * from './perturbation.js';
 export * from './bpp.js';
 export * from './relative.js';
+export * from './stable-sum.js';

@@ -3,6 +3,7 @@ import { ImageShapeError, ImageSizeError } from '../errors.js';
 import { imageToTensor } from '../image/tensor.js';
 import type { RgbImage } from '../image/types.js';
 import { assertSameShape } from './image-like.js';
+import { spatialMean } from './stable-sum.js';
 
 /**
  * SSIM as defined by pytorch_msssim (the package CompressAI evaluates with): an 11-tap
@@ -73,7 +74,7 @@ export function ssimComponents(x: tf.Tensor4D, y: tf.Tensor4D, o: Resolved): { s
   const csMap = sigmaXY.mul(2).add(c2).div(sigmaXX.add(sigmaYY).add(c2));
   const lumMap = muXY.mul(2).add(c1).div(muXX.add(muYY).add(c1));
   const ssimMap = lumMap.mul(csMap);
-  return { ssim: ssimMap.mean([1, 2]) as tf.Tensor2D, cs: csMap.mean([1, 2]) as tf.Tensor2D };
+  return { ssim: spatialMean(ssimMap as tf.Tensor4D), cs: spatialMean(csMap as tf.Tensor4D) };
 }
 
 /** Validates a pair of NHWC inputs (or RgbImages) and returns them as tensors (caller disposes). */
