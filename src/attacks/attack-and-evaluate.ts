@@ -1,0 +1,89 @@
+import type { Codec } from '../codec/types.js';
+import type { RgbImage } from '../image/types.js';
+import { evaluateCoding, perturbationSize, type CodingEvaluation, type PerturbationSize } from './evaluate.js';
+import { buildObjective, type GoalSpec } from './objectives.js';
+import { attackEntry } from './registry.js';
+import type { AttackCounts, AttackProgress, Budget } from './types.js';
+
+/** One attack run, fully specified (the CLI and the experiment grid build these). */
+export interface AttackSpec {
+  /** Registry name: fgsm, ifgsm, pgd, mifgsm, cw, chen-ma, noise, square. */
+  method: string;
+  options?: Record<string, unknown>;
+  goal: GoalSpec | GoalSpec[];
+  /** Default: the attack's literature budget (L∞ 8/255 for most). */
+  budget?: Budget;
+  seed?: number;
+  quant?: 'ste' | 'noise';
+  /** The clean image's evaluation when already known for this codec (skips one real coding). */
+  clean?: CodingEvaluation;
+}
+
+/** The honest record of one attack: pure data, JSON-serialisable. */
+export interface AttackResult {
+  codec: string;
+  image: { width: number; height: number };
+  attack: { name: string; kind: 'white-box' | 'black-box'; options: Record<string, unknown> };
+  objective: string;
+  goal: unknown;
+  budget: Budget;
+  seed: number;
+  quant: 'ste' | 'noise';
+  clean: CodingEvaluation;
+  attacked: CodingEvaluation;
+  /** (PSNR_clean − PSNR_attacked) / PSNR_clean, both vs the original; null if undefined. */
+  psnrDropRel: number | null;
+  /** bpp_attacked / bpp_clean, real bitstreams. */
+  bppRatio: number;
+  bppEstimatedRatio: number | null;
+  perturbation: PerturbationSize;
+  counts: AttackCounts;
+  /** Attack wall time (the evaluation's own coding excluded). */
+  attackMs: number;
+  evaluationMs: number;
+}
+
+/**
+ * Runs one attack and evaluates it honestly: the adversarial image (already on the 8-bit grid
+ * and inside the budget) and the clean image are both REALLY compressed and decompressed, and
+ * everything is measured against the original.
+ */
+export async function attackAndEvaluate(
+  codec: Codec,
+  image: RgbImage,
+  spec: AttackSpec,
+  onProgress?: (p: AttackProgress) => void,
+): Promise<{ result: AttackResult; adversarial: RgbImage }> {
+  const entry = attackEntry(spec.method);
+  const attack = entry.create(spec.options ?? {});
+  const objective = buildObjective(spec.goal);
+  const budget = spec.budget ?? entry.defaultBudget;
+  const seed = spec.seed ?? 0;
+  const quant = spec.quant ?? 'ste';
+
+  const out = await attack.run(codec, image, objective, budget, { seed, quant, ...(onProgress ? { onProgress } : {}) });
+  const t0 = performance.now();
+  const clean = spec.clean ?? (await evaluateCoding(codec, image, image));
+  const attacked = await evaluateCoding(codec, image, out.adversarial);
+  const result: AttackResult = {
+    codec: codec.id,
+    image: { width: image.width, height: image.height },
+    attack: { name: attack.name, kind: attack.kind, options: { ...attack.options } },
+    objective: objective.name,
+    goal: objective.spec,
+    budget,
+    seed,
+    quant,
+    clean,
+    attacked,
+    psnrDropRel: clean.psnr !== null && attacked.psnr !== null ? (clean.psnr - attacked.psnr) / clean.psnr : null,
+    bppRatio: attacked.bppReal / clean.bppReal,
+    bppEstimatedRatio:
+      clean.bppEstimated !== null && attacked.bppEstimated !== null ? attacked.bppEstimated / clean.bppEstimated : null,
+    perturbation: perturbationSize(image, out.adversarial),
+    counts: out.counts,
+    attackMs: out.wallMs,
+    evaluationMs: performance.now() - t0,
+  };
+  return { result, adversarial: out.adversarial };
+}
