@@ -92,6 +92,16 @@ test('batched input averages over images; size and shape errors are clear', () =
   tf.dispose([a, b, batchA, batchB]);
 });
 
+test('no tensors leak from ssim/msSsim on images, tensors, or errors', () => {
+  const a = synthetic(165, 170, 0.2);
+  const b = synthetic(165, 170, 0.3);
+  const before = tf.memory().numTensors;
+  msSsimValue(a, b);
+  ssimValue(a, b);
+  assert.throws(() => msSsim(synthetic(20, 20, 0), synthetic(20, 20, 0)), ImageSizeError);
+  assert.equal(tf.memory().numTensors, before);
+});
+
 test('msSsimDb', () => {
   assert.ok(Math.abs(msSsimDb(0.99) - 20) < 1e-9);
   assert.ok(Math.abs(msSsimDb(0.9) - 10) < 1e-9);
