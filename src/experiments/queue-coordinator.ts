@@ -30,7 +30,9 @@ export async function runQueued(jobs: readonly Job[], store: ResultStore, opts: 
 
   const connection = redisConnection(opts.redis);
   const queue = new Queue(opts.queueName, { connection });
-  const events = new QueueEvents(opts.queueName, { connection: redisConnection(opts.redis) });
+  // BullMQ leaves connections it was handed open: both are closed below.
+  const eventsConnection = redisConnection(opts.redis);
+  const events = new QueueEvents(opts.queueName, { connection: eventsConnection });
   const busy = new Set<string>();
 
   const collect = async (bj: BullJob | undefined): Promise<void> => {
@@ -120,6 +122,7 @@ export async function runQueued(jobs: readonly Job[], store: ResultStore, opts: 
     await events.close();
     await queue.close();
     connection.disconnect();
+    eventsConnection.disconnect();
   }
   return { ...progress, skipped, interrupted, wallMs: performance.now() - t0 };
 }
