@@ -15,7 +15,7 @@ const M = 12;
 let image: tf.Tensor4D; // kodim23 crop, 256x256
 
 before(async () => {
-  await initEngine({ engine: 'cpu' });
+  await initEngine({ engine: process.env.ADVLIC_ENGINE === 'ort' ? 'ort' : 'cpu' });
   const full = imageToTensor(await readImage('/work/shared/data/kodak/kodim23.png'));
   image = tf.slice(full, [0, 100, 200, 0], [1, 256, 256, 3]);
   full.dispose();

@@ -7,7 +7,7 @@ import type { QuantMode } from '../../src/codec/types.js';
 import { loadRefWeights, maxAbsDiff, readBytes, refNhwc, referenceIndex, relL2, type RefModel } from './reference-data.js';
 
 before(async () => {
-  await initEngine({ engine: 'cpu' });
+  await initEngine({ engine: process.env.ADVLIC_ENGINE === 'ort' ? 'ort' : 'cpu' });
 });
 
 const models = Object.entries(referenceIndex().models);

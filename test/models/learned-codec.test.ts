@@ -14,7 +14,7 @@ let codec: LearnedCodec;
 let x: tf.Tensor4D;
 
 before(async () => {
-  await initEngine({ engine: 'cpu' });
+  await initEngine({ engine: process.env.ADVLIC_ENGINE === 'ort' ? 'ort' : 'cpu' });
   codec = await LearnedCodec.fromWeightsFile(join(REF_DIR, ref.weights), 1);
   x = refNhwc({ file: 'input.f32', shape: [1, 3, 64, 128] });
 });

@@ -10,7 +10,7 @@ import { gaussianLikelihood } from '../../src/models/ops/gaussian-likelihood.js'
 import { gdn } from '../../src/models/ops/gdn.js';
 
 before(async () => {
-  await initEngine({ engine: 'cpu' });
+  await initEngine({ engine: process.env.ADVLIC_ENGINE === 'ort' ? 'ort' : 'cpu' });
 });
 
 // float64 values from scipy.special.erfc
