@@ -2,6 +2,8 @@ import { tf } from '../engine/index.js';
 import { isDifferentiable, type Codec } from '../codec/types.js';
 import type { RgbImage } from '../image/types.js';
 import { imageToTensor } from '../image/tensor.js';
+import { msSsimValue } from '../metrics/ms-ssim.js';
+import { psnr } from '../metrics/psnr.js';
 import { msSsimTensor } from './ms-ssim.js';
 
 /** What really coding one input gives, judged against the ORIGINAL image. */
@@ -38,7 +40,7 @@ export async function evaluateCoding(codec: Codec, original: RgbImage, input: Rg
     bytes: bytes.length,
     bppReal: (bytes.length * 8) / pixels,
     bppEstimated: estimatedBpp(codec, input),
-    psnr: finiteOrNull(psnr8(original.data, decoded.data)),
+    psnr: finiteOrNull(psnr8(original.data, decoded.data, original.width, original.height)),
     msSsim: msSsimOf(original, decoded),
   };
 }
@@ -51,7 +53,7 @@ export function perturbationSize(original: RgbImage, adversarial: RgbImage): Per
     if (d > linf) linf = d;
     sq += d * d;
   }
-  return { linf, linf255: Math.round(linf * 255 * 1000) / 1000, l2: Math.sqrt(sq), psnr: finiteOrNull(psnr8(original.data, adversarial.data)) };
+  return { linf, linf255: Math.round(linf * 255 * 1000) / 1000, l2: Math.sqrt(sq), psnr: finiteOrNull(psnr8(original.data, adversarial.data, original.width, original.height)) };
 }
 
 function estimatedBpp(codec: Codec, input: RgbImage): number | null {
@@ -67,21 +69,13 @@ function estimatedBpp(codec: Codec, input: RgbImage): number | null {
 }
 
 /** PSNR (peak 1) on 8-bit-rounded values, as DESIGN §6 prescribes. */
-export function psnr8(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = level(a[i]!) - level(b[i]!);
-    sum += d * d;
-  }
-  const mse = sum / (a.length * 255 * 255);
-  return mse === 0 ? Infinity : -10 * Math.log10(mse);
+function psnr8(a: Float32Array, b: Float32Array, width: number, height: number): number {
+  return psnr({ width, height, data: a }, { width, height, data: b }, { round8: true });
 }
 
-function level(v: number): number {
-  return v > 0 ? (v < 1 ? Math.floor(v * 255 + 0.5) : 255) : 0;
-}
-
+/** The metrics module's MS-SSIM (pytorch_msssim's) where defined (sides > 160 px), else the small-image variant. */
 function msSsimOf(a: RgbImage, b: RgbImage): number {
+  if (Math.min(a.width, a.height) > 160) return msSsimValue(a, b);
   const s = tf.tidy(() => msSsimTensor(imageToTensor(a), tf.clipByValue(imageToTensor(b), 0, 1)));
   const v = s.dataSync()[0]!;
   s.dispose();
