@@ -17,5 +17,6 @@ const COMMANDS: Array<() => Promise<CommandModule>> = [
   () => import('./selfcheck.js'),
   () => import('./grid.js'),
   () => import('./worker.js'),
+  () => import('./report.js'),
   () => import('./metrics.js'),
 ];
