@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { QuantMode } from '../codec/types.js';
+import type { NoiseSource } from './ops/noise.js';
 
 /** Architectures, named as CompressAI's zoo names them. */
 export const ARCH_NAMES = [
@@ -60,5 +61,10 @@ export interface LearnedModel {
   stateDict(): Map<string, { shape: number[]; dtype: 'float32' | 'int32'; data: Float32Array | Int32Array }>;
   /** Loads a state dict in CompressAI layout; throws WeightsMismatchError listing missing/extra/mis-shaped keys. */
   loadStateDict(sd: Map<string, { shape: number[]; dtype: 'float32' | 'int32'; data: Float32Array | Int32Array }>): void;
+  /**
+   * Source of the U(-0.5, 0.5) noise used by forward(x, 'noise'); assign a SeededNoise for
+   * reproducible training. Optional so that wrappers need not expose it.
+   */
+  noise?: NoiseSource;
   dispose(): void;
 }
