@@ -104,6 +104,27 @@ for (const arch of ARCHS) {
   });
 }
 
+for (const arch of ARCHS) {
+  test(`${arch}: an RD loss in noise mode gives finite gradients to every parameter`, () => {
+    const model = tiny(arch);
+    model.noise = new SeededNoise(11);
+    const x = tf.slice(image, [0, 0, 0, 0], [1, 64, 64, 3]) as tf.Tensor4D;
+    const vars = [...model.parameters().values()];
+    const { value, grads } = tf.variableGrads(() => {
+      const o = model.forward(x, 'noise');
+      const bits = tf.addN(Object.values(o.likelihoods).map((l) => tf.sum(tf.log(l))));
+      return tf.add(tf.mean(tf.square(tf.sub(o.xHat, x))), tf.mul(-0.01 / Math.LN2 / (64 * 64), bits)) as tf.Scalar;
+    }, vars);
+    assert.ok(Number.isFinite(value.dataSync()[0]!));
+    const byKey = new Map([...model.parameters()].map(([k, v]) => [k, grads[v.name]]));
+    for (const [k, g] of byKey) assert.ok(g && tf.all(tf.isFinite(g)).dataSync()[0] === 1, `${k}: gradient missing or not finite`);
+    for (const k of ['g_a.0.weight', 'g_a.1.gamma', 'g_s.6.bias', 'entropy_bottleneck.matrices.0', 'entropy_bottleneck.factors.0'])
+      assert.ok(tf.norm(byKey.get(k)!).dataSync()[0]! > 0, `${k}: zero gradient`);
+    tf.dispose([x, value, ...Object.values(grads)]);
+    model.dispose();
+  });
+}
+
 test('loadStateDict names missing, unexpected and mis-shaped keys', () => {
   const model = tiny('bmshj2018-hyperprior');
   const sd = model.stateDict();
