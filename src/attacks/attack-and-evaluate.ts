@@ -1,6 +1,6 @@
 import type { Codec } from '../codec/types.js';
 import type { RgbImage } from '../image/types.js';
-import { evaluateCoding, perturbationSize, type CodingEvaluation, type PerturbationSize } from './evaluate.js';
+import { codeAndMeasure, perturbationSize, type CodingEvaluation, type PerturbationSize } from './evaluate.js';
 import { buildObjective, type GoalSpec } from './objectives.js';
 import { attackEntry } from './registry.js';
 import type { AttackCounts, AttackProgress, Budget } from './types.js';
@@ -43,6 +43,14 @@ export interface AttackResult {
   evaluationMs: number;
 }
 
+export interface AttackRun {
+  result: AttackResult;
+  /** The 8-bit adversarial image handed to the codec. */
+  adversarial: RgbImage;
+  /** Real decoded images (clean only when it was coded here, i.e. spec.clean was not given). */
+  reconstructions: { attacked: RgbImage; clean?: RgbImage };
+}
+
 /**
  * Runs one attack and evaluates it honestly: the adversarial image (already on the 8-bit grid
  * and inside the budget) and the clean image are both REALLY compressed and decompressed, and
@@ -53,7 +61,7 @@ export async function attackAndEvaluate(
   image: RgbImage,
   spec: AttackSpec,
   onProgress?: (p: AttackProgress) => void,
-): Promise<{ result: AttackResult; adversarial: RgbImage }> {
+): Promise<AttackRun> {
   const entry = attackEntry(spec.method);
   const attack = entry.create(spec.options ?? {});
   const objective = buildObjective(spec.goal);
@@ -63,8 +71,10 @@ export async function attackAndEvaluate(
 
   const out = await attack.run(codec, image, objective, budget, { seed, quant, ...(onProgress ? { onProgress } : {}) });
   const t0 = performance.now();
-  const clean = spec.clean ?? (await evaluateCoding(codec, image, image));
-  const attacked = await evaluateCoding(codec, image, out.adversarial);
+  const cleanRun = spec.clean ? undefined : await codeAndMeasure(codec, image, image);
+  const clean = spec.clean ?? cleanRun!.evaluation;
+  const attackedRun = await codeAndMeasure(codec, image, out.adversarial);
+  const attacked = attackedRun.evaluation;
   const result: AttackResult = {
     codec: codec.id,
     image: { width: image.width, height: image.height },
@@ -85,5 +95,9 @@ export async function attackAndEvaluate(
     attackMs: out.wallMs,
     evaluationMs: performance.now() - t0,
   };
-  return { result, adversarial: out.adversarial };
+  return {
+    result,
+    adversarial: out.adversarial,
+    reconstructions: { attacked: attackedRun.decoded, ...(cleanRun ? { clean: cleanRun.decoded } : {}) },
+  };
 }

@@ -33,16 +33,22 @@ export interface PerturbationSize {
  * reconstruction against `original` — the honest half of every attack result.
  */
 export async function evaluateCoding(codec: Codec, original: RgbImage, input: RgbImage): Promise<CodingEvaluation> {
+  return (await codeAndMeasure(codec, original, input)).evaluation;
+}
+
+/** evaluateCoding, also returning the decoded image (the CLI writes it). */
+export async function codeAndMeasure(codec: Codec, original: RgbImage, input: RgbImage): Promise<{ evaluation: CodingEvaluation; decoded: RgbImage }> {
   const bytes = await codec.compress(input);
   const decoded = await codec.decompress(bytes);
   const pixels = original.width * original.height;
-  return {
+  const evaluation: CodingEvaluation = {
     bytes: bytes.length,
     bppReal: (bytes.length * 8) / pixels,
     bppEstimated: estimatedBpp(codec, input),
     psnr: finiteOrNull(psnr8(original.data, decoded.data, original.width, original.height)),
     msSsim: msSsimOf(original, decoded),
   };
+  return { evaluation, decoded };
 }
 
 export function perturbationSize(original: RgbImage, adversarial: RgbImage): PerturbationSize {

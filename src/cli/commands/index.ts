@@ -19,4 +19,5 @@ const COMMANDS: Array<() => Promise<CommandModule>> = [
   () => import('./worker.js'),
   () => import('./report.js'),
   () => import('./metrics.js'),
+  () => import('./attack.js'),
 ];
