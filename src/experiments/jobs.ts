@@ -12,7 +12,7 @@ export interface JobConfig {
   quality: number | null;
   /** Absolute weights path, or null for shipped models and classical codecs. */
   weights: string | null;
-  attack: { name: string; norm?: 'linf' | 'l2'; steps?: number; stepSize?: number; randomStart?: boolean; params?: Record<string, unknown> };
+  attack: { name: string; norm?: 'linf' | 'l2' | 'psnr'; steps?: number; stepSize?: number; randomStart?: boolean; params?: Record<string, unknown> };
   goal: string;
   eps: number;
   image: string;

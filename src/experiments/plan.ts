@@ -4,6 +4,7 @@ import { PACKAGE_ROOT } from '../version.js';
 import { estimateJob, loadBenchStepTimes } from './estimate.js';
 import { expandGrid, specBaseDir, type Job } from './jobs.js';
 import { loadGridSpec, type GridSpec } from './spec.js';
+import { validateAttacks } from './validate-attacks.js';
 
 export interface GridPlan {
   spec: GridSpec;
@@ -19,6 +20,7 @@ export interface GridPlan {
 /** Loads, validates and expands a spec file, and estimates its run time. */
 export async function planGrid(specPath: string, opts: { codeVersion?: string; benchDir?: string } = {}): Promise<GridPlan> {
   const spec = loadGridSpec(specPath);
+  await validateAttacks(spec, specPath);
   const jobs = expandGrid(spec, { baseDir: specBaseDir(specPath), codeVersion: opts.codeVersion });
   const measured = loadBenchStepTimes(opts.benchDir ?? join(PACKAGE_ROOT, 'bench', 'results'));
   const pixels = new Map<string, number>();

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobConfig } from './jobs.js';
@@ -43,9 +44,14 @@ export class ProcessPool {
   private nextId = 1;
   private closed = false;
 
-  constructor(size: number, private readonly env: NodeJS.ProcessEnv = process.env) {
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(size: number, env: NodeJS.ProcessEnv = process.env) {
     if (!(size >= 1)) throw new RangeError(`pool size must be >= 1, got ${size}`);
     this.size = size;
+    // Cores are shared between the processes: each tensor engine gets its share of threads.
+    const threads = String(Math.max(1, Math.floor(availableParallelism() / size)));
+    this.env = { ...env, ADVLIC_WORKER_THREADS: env.ADVLIC_WORKER_THREADS ?? threads };
   }
 
   run(job: JobConfig, opts: { attempt: number; outDir: string }): Promise<JobResult> {

@@ -39,7 +39,8 @@ const attackSchema = z
     name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lower-case attack name like "pgd"'),
     /** Overrides the grid's `budgets` for this attack. */
     eps: budgetList.optional(),
-    norm: z.enum(['linf', 'l2']).optional(),
+    /** linf / l2: budgets are eps in [0,1] units; psnr: budgets are the minimum PSNR (dB) of x_adv vs x. */
+    norm: z.enum(['linf', 'l2', 'psnr']).optional(),
     steps: z.number().int().positive().optional(),
     stepSize: budget.optional(),
     randomStart: z.boolean().optional(),
@@ -69,7 +70,8 @@ export const gridSpecSchema = z
     kind: z.enum(['attack', 'synthetic']).default('attack'),
     models: z.array(modelSchema).nonempty(),
     attacks: z.array(attackSchema).nonempty(),
-    goals: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a goal name like "psnr" or "bpp"')).nonempty(),
+    /** Attack goals: distortion, ms-ssim, rate, rd (aliases: psnr = distortion in PSNR, bpp = rate). */
+    goals: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a goal name like "distortion" or "rate"')).nonempty(),
     budgets: budgetList.optional(),
     images: z.array(z.string().min(1)).nonempty(),
     /** Keep only the first N images (sorted by path) after expansion. */

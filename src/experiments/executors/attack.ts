@@ -1,107 +1,111 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { CLASSICAL_CODECS } from '../weights-hash.js';
 import type { ImageRole, JobExecutor, JobMetrics, JobResult } from '../job-runner.js';
 import type { JobConfig } from '../jobs.js';
-import type { RgbImage } from '../../image/types.js';
+import type { Codec } from '../../codec/types.js';
+import type { AttackResult, AttackSpec } from '../../attacks/attack-and-evaluate.js';
+import type { GoalSpec } from '../../attacks/objectives.js';
+import type { Budget } from '../../attacks/types.js';
+import type { CodingEvaluation } from '../../attacks/evaluate.js';
 
 /**
- * The real job: resolve the codec, run the attack, evaluate honestly (src/attacks'
- * `attackAndEvaluate`), save the images. The attack and codec libraries are imported lazily, so
- * the runner, its tests and synthetic workers never load the tensor stack.
+ * The real job: resolve the codec, run the attack and its honest evaluation (src/attacks'
+ * `attackAndEvaluate`), save the images. The tensor stack is imported lazily, so the runner,
+ * its tests and synthetic workers never load it.
+ *
+ * Per worker process, the last codec stays loaded (jobs come model-major, so consecutive jobs
+ * share it) and the clean image's evaluation is cached per (codec, image): it is the same for
+ * every attack, goal and budget.
  */
-
-// Module paths as values: lazily loaded, and the runner typechecks before those modules exist.
-const ATTACKS_MODULE = '../../attacks/index.js';
-const RESOLVE_MODULE = '../../codec/resolve.js';
-
-interface AttackLib {
-  attackAndEvaluate(codec: unknown, image: RgbImage, spec: Record<string, unknown>, onProgress?: (p: unknown) => void): Promise<Record<string, unknown>>;
-}
-interface ResolveLib {
-  resolveCodec(spec: string, opts: Record<string, unknown>): Promise<{ dispose?(): void }>;
-}
 
 /** The codec spec string `resolveCodec` understands for this job. */
 export function codecSpec(job: Pick<JobConfig, 'model' | 'quality' | 'weights'>): string {
   if (job.weights !== null) return job.weights;
-  if (CLASSICAL_CODECS.has(job.model)) return `${job.model}@q${job.quality}`;
+  if (CLASSICAL_CODECS.has(job.model)) return `${job.model}@${job.quality}`;
   return `${job.model}@${job.quality}`;
 }
 
-async function readRgb(path: string): Promise<RgbImage> {
-  const { data, info } = await sharp(path).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  const out = new Float32Array(info.width * info.height * 3);
-  for (let i = 0; i < out.length; i++) out[i] = data[i]! / 255;
-  return { width: info.width, height: info.height, data: out };
+/** Grid goal names → the attack library's goals ('psnr' and 'bpp' are accepted as aliases). */
+export function goalSpec(goal: string): GoalSpec {
+  if (goal === 'psnr') return { goal: 'distortion', metric: 'psnr' };
+  if (goal === 'bpp') return { goal: 'rate' };
+  return { goal } as GoalSpec;
 }
 
-async function writeRgb(img: RgbImage, path: string): Promise<void> {
-  const bytes = Buffer.alloc(img.data.length);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.round(Math.min(1, Math.max(0, img.data[i]!)) * 255);
-  await sharp(bytes, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toFile(path);
+export function budgetOf(job: Pick<JobConfig, 'attack' | 'eps'>): Budget {
+  const norm = job.attack.norm ?? 'linf';
+  return norm === 'psnr' ? { norm, minPsnr: job.eps } : { norm, eps: job.eps };
 }
 
-function num(obj: unknown, ...paths: string[]): number | undefined {
-  for (const p of paths) {
-    let v: unknown = obj;
-    for (const k of p.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-  }
-  return undefined;
+export function attackSpecOf(job: JobConfig): AttackSpec {
+  const { name, params, norm: _norm, ...hyper } = job.attack;
+  const options: Record<string, unknown> = { ...params };
+  for (const [k, v] of Object.entries(hyper)) if (v !== undefined) options[k] = v;
+  return { method: name, options, goal: goalSpec(job.goal), budget: budgetOf(job), seed: job.seed };
 }
 
-/** AttackResult → the runner's metrics; accepts nested ({clean:{psnr}}) or flat (psnrClean) records. */
-export function metricsFromAttackResult(r: Record<string, unknown>, wallMs: number): JobMetrics {
-  const psnrClean = num(r, 'clean.psnr', 'psnrClean', 'psnr.clean');
-  const psnrAttacked = num(r, 'attacked.psnr', 'psnrAttacked', 'psnr.attacked', 'adversarial.psnr');
-  const bppClean = num(r, 'clean.bpp', 'clean.bppReal', 'bppClean', 'bpp.clean');
-  const bppAttacked = num(r, 'attacked.bpp', 'attacked.bppReal', 'bppAttacked', 'bpp.attacked', 'adversarial.bpp');
-  if (psnrClean === undefined || psnrAttacked === undefined || bppClean === undefined || bppAttacked === undefined)
-    throw new Error('attackAndEvaluate returned no clean/attacked PSNR and bpp');
+/** AttackResult → the runner's metrics (DESIGN.md §6 definitions). */
+export function metricsFromAttackResult(r: AttackResult): JobMetrics {
+  const psnrClean = r.clean.psnr ?? Infinity;
+  const psnrAttacked = r.attacked.psnr ?? Infinity;
   return {
     psnrClean,
     psnrAttacked,
-    relPsnrDrop: num(r, 'relPsnrDrop', 'relativePsnrDrop') ?? (psnrClean - psnrAttacked) / psnrClean,
-    bppClean,
-    bppAttacked,
-    bppRatio: num(r, 'bppRatio') ?? bppAttacked / bppClean,
-    msssimClean: num(r, 'clean.msssim', 'msssimClean'),
-    msssimAttacked: num(r, 'attacked.msssim', 'msssimAttacked', 'adversarial.msssim'),
-    linf: num(r, 'perturbation.linf', 'linf'),
-    l2: num(r, 'perturbation.l2', 'l2'),
-    passes: num(r, 'passes'),
-    wallMs: num(r, 'wallMs', 'wallTimeMs') ?? wallMs,
+    relPsnrDrop: r.psnrDropRel ?? 0,
+    bppClean: r.clean.bppReal,
+    bppAttacked: r.attacked.bppReal,
+    bppRatio: r.bppRatio,
+    msssimClean: r.clean.msSsim,
+    msssimAttacked: r.attacked.msSsim,
+    linf: r.perturbation.linf,
+    l2: r.perturbation.l2,
+    passes: r.counts.forward + r.counts.backward + r.counts.codecQueries,
+    wallMs: r.attackMs + r.evaluationMs,
   };
 }
 
-const ROLES: ImageRole[] = ['adversarial', 'reconClean', 'reconAdversarial', 'perturbation'];
+let engineReady: Promise<unknown> | undefined;
+let loaded: { spec: string; codec: Codec } | undefined;
+/** (codec, image) → the clean evaluation and where its reconstruction was saved. */
+const cleanCache = new Map<string, { evaluation: CodingEvaluation; recon?: string }>();
+
+async function codecFor(spec: string, quality: number | null): Promise<Codec> {
+  if (loaded?.spec === spec) return loaded.codec;
+  loaded?.codec.dispose?.();
+  loaded = undefined;
+  cleanCache.clear();
+  const { resolveCodec } = await import('../../codec/resolve.js');
+  loaded = { spec, codec: await resolveCodec(spec, quality === null ? {} : { quality }) };
+  return loaded.codec;
+}
 
 export const attackExecutor: JobExecutor = async (job, ctx) => {
-  const t0 = performance.now();
-  const [attacks, resolve] = (await Promise.all([import(ATTACKS_MODULE), import(RESOLVE_MODULE)])) as [AttackLib, ResolveLib];
-  const codec = await resolve.resolveCodec(codecSpec(job), { seed: job.seed });
-  try {
-    const image = await readRgb(job.image);
-    const { name, params, ...hyper } = job.attack;
-    const spec = { ...params, ...hyper, attack: name, name, goal: job.goal, eps: job.eps, seed: job.seed, signal: ctx.signal };
-    const raw = await attacks.attackAndEvaluate(codec, image, spec);
-    const images: JobResult['images'] = { original: job.image };
-    const carried = (raw.images ?? {}) as Record<string, unknown>;
-    mkdirSync(ctx.outDir, { recursive: true });
-    for (const role of ROLES) {
-      const img = carried[role];
-      if (typeof img === 'string') images[role] = img;
-      else if (img && typeof img === 'object' && 'data' in img) {
-        const path = join(ctx.outDir, `${role}.png`);
-        await writeRgb(img as RgbImage, path);
-        images[role] = path;
-      }
-    }
-    const { images: _dropped, ...record } = raw;
-    return { metrics: metricsFromAttackResult(record, performance.now() - t0), images, raw: record };
-  } finally {
-    codec.dispose?.();
-  }
+  const { initEngine } = await import('../../engine/index.js');
+  const threads = Number(process.env.ADVLIC_WORKER_THREADS) || undefined;
+  await (engineReady ??= initEngine(threads ? { threads } : {}));
+  const [{ attackAndEvaluate }, { readImage, writePng }] = await Promise.all([import('../../attacks/attack-and-evaluate.js'), import('../../image/index.js')]);
+  const spec = codecSpec(job);
+  const codec = await codecFor(spec, job.quality);
+  const image = await readImage(job.image);
+  const cleanKey = `${spec}|${job.imageSha256}`;
+  const clean = cleanCache.get(cleanKey);
+  const run = await attackAndEvaluate(codec, image, { ...attackSpecOf(job), ...(clean ? { clean: clean.evaluation } : {}) });
+  if (ctx.signal.aborted) throw new Error('aborted');
+
+  mkdirSync(ctx.outDir, { recursive: true });
+  const images: Partial<Record<ImageRole, string>> = { original: job.image };
+  const save = async (role: ImageRole, img: Parameters<typeof writePng>[1] | undefined) => {
+    if (!img) return;
+    const path = join(ctx.outDir, `${role}.png`);
+    await writePng(path, img);
+    images[role] = path;
+  };
+  await save('adversarial', run.adversarial);
+  await save('reconAdversarial', run.reconstructions.attacked);
+  await save('reconClean', run.reconstructions.clean);
+  if (clean?.recon) images.reconClean = clean.recon;
+  cleanCache.set(cleanKey, clean ?? { evaluation: run.result.clean, recon: images.reconClean });
+  const result: JobResult = { metrics: metricsFromAttackResult(run.result), images, raw: run.result };
+  return result;
 };
