@@ -53,6 +53,28 @@ describe('attacks: targets, seeds, options', () => {
     }
   });
 
+  test('no attack leaks tensors; progress reports iteration, loss, PSNR and bpp', async () => {
+    const obj = buildObjective({ goal: 'distortion' });
+    const runs: Array<[string, Record<string, unknown>]> = [
+      ['pgd', { steps: 2, restarts: 2 }],
+      ['mifgsm', { steps: 2 }],
+      ['cw', { steps: 2, binarySteps: 2 }],
+      ['chen-ma', { steps: 2 }],
+      ['square', { queries: 3 }],
+      ['noise', {}],
+    ];
+    for (const [name, options] of runs) {
+      const before = tf.memory().numTensors;
+      const seen: Array<{ iteration: number; total: number; loss: number; psnr?: number; bpp?: number }> = [];
+      await createAttack(name, options).run(codec, img, obj, LINF, { onProgress: (p) => seen.push(p) });
+      assert.equal(tf.memory().numTensors, before, `${name} leaked tensors`);
+      assert.ok(seen.length >= 1, `${name} reported progress`);
+      const last = seen[seen.length - 1]!;
+      assert.equal(last.iteration, last.total, `${name} ends at its total`);
+      assert.ok(Number.isFinite(last.loss) && last.psnr! > 0 && last.bpp! > 0, `${name}: ${JSON.stringify(last)}`);
+    }
+  });
+
   test('the Rng is deterministic and uniform enough', () => {
     const a = new Rng(42);
     const b = new Rng(42);
