@@ -99,6 +99,16 @@ for (const arch of ARCHS) {
     const estimated = bits(yq.likelihood) + bits(fwd.likelihoods.z!);
     const real = 8 * (enc.latents.strings[0]!.length + enc.latents.strings[1]!.length);
     assert.ok(Math.abs(real - estimated) <= 0.02 * estimated + 2 * 64, `real ${real} bits vs estimated ${estimated.toFixed(1)}`);
+    // The serial coder computes the parallel context model's function: with ŷ known, the
+    // masked conv + entropy_parameters on tensors give the same (σ, μ) at every position.
+    const par = tf.tidy(() => {
+      const zHat = model.entropyBottleneck.decompress([enc.latents.strings[1]!], enc.latents.shape);
+      const { scales: s, means: m } = model.predictGaussian(model.hS.apply(zHat), tf.tensor4d(enc.yHat, [1, 8, 8, M]));
+      return tf.concat([s, m], 3).dataSync();
+    });
+    let worst = 0;
+    for (let i = 0; i < par.length; i++) worst = Math.max(worst, Math.abs(par[i]! - enc.gaussianParams[i]!) / (1 + Math.abs(par[i]!)));
+    assert.ok(worst < 1e-5, `serial vs parallel (σ, μ): ${worst}`);
     // The serial coder's ŷ stays within 0.5 of y.
     const y = tf.tidy(() => model.gA.apply(x).dataSync());
     for (let i = 0; i < y.length; i++) assert.ok(Math.abs(enc.yHat[i]! - y[i]!) <= 0.5 + 1e-4);

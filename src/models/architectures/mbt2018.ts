@@ -99,12 +99,19 @@ export class JointAutoregressiveHierarchicalPriors extends CompressionModel {
     return { gA, gS, hA, hS };
   }
 
-  /** entropy_parameters([params; ctx]) split into (scales, means), as torch.chunk(2, dim=1). */
-  private gaussianParams(params: tf.Tensor4D, ctx: tf.Tensor4D): { scales: tf.Tensor4D; means: tf.Tensor4D } {
-    const [e0, e2, e4] = this.entropyParameters;
-    const h = tf.leakyRelu(e2.apply(tf.leakyRelu(e0.apply(tf.concat([params, ctx], 3)), 0.01)), 0.01);
-    const [scales, means] = tf.split(e4.apply(h), 2, 3) as [tf.Tensor4D, tf.Tensor4D];
-    return { scales, means };
+  /**
+   * The parallel (training-time) context model: entropy_parameters([params; context_prediction(ŷ)])
+   * split into (scales, means) as torch.chunk(2, dim=1). The serial coder computes the same
+   * function position by position.
+   */
+  predictGaussian(params: tf.Tensor4D, yHat: tf.Tensor4D): { scales: tf.Tensor4D; means: tf.Tensor4D } {
+    return tf.tidy(() => {
+      const [e0, e2, e4] = this.entropyParameters;
+      const ctx = this.contextPrediction.apply(yHat);
+      const h = tf.leakyRelu(e2.apply(tf.leakyRelu(e0.apply(tf.concat([params, ctx], 3)), 0.01)), 0.01);
+      const [scales, means] = tf.split(e4.apply(h), 2, 3) as [tf.Tensor4D, tf.Tensor4D];
+      return { scales, means };
+    });
   }
 
   /**
@@ -119,7 +126,7 @@ export class JointAutoregressiveHierarchicalPriors extends CompressionModel {
       const zq = this.entropyBottleneck.forward(z, mode, this.noise);
       const params = this.hS.apply(zq.yHat);
       const yHat = quantize(y, mode, undefined, this.noise);
-      const { scales, means } = this.gaussianParams(params, this.contextPrediction.apply(yHat));
+      const { scales, means } = this.predictGaussian(params, yHat);
       const yq = this.gaussianConditional.forward(y, scales, means, mode, this.noise);
       return { xHat: this.gS.apply(yHat), likelihoods: { y: yq.likelihood, z: zq.likelihood } };
     });
