@@ -1,7 +1,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, tf } from '../../src/engine/index.js';
-import { BitstreamError } from '../../src/errors.js';
+import { BitstreamError, ImageShapeError } from '../../src/errors.js';
 import { JointAutoregressiveHierarchicalPriors } from '../../src/models/architectures/mbt2018.js';
 import { Cheng2020Anchor } from '../../src/models/architectures/cheng2020-anchor.js';
 import { Cheng2020Attention } from '../../src/models/architectures/cheng2020-attn.js';
@@ -172,4 +172,17 @@ test('registry: creates the autoregressive models and infers them back from thei
     model.dispose();
   }
   assert.deepEqual(configForQuality('mbt2018', 5), { arch: 'mbt2018', N: 192, M: 320 });
+});
+
+test('mbt2018: compress refuses sizes that are not multiples of 64 and batches; decompress refuses a missing string', () => {
+  const model = new JointAutoregressiveHierarchicalPriors(8, 8, { seed: 5 });
+  model.update();
+  const odd = image(96, 64);
+  assert.throws(() => model.compress(odd), ImageShapeError);
+  const batch = tf.concat([image(64, 64), image(64, 64)]) as tf.Tensor4D;
+  assert.throws(() => model.compress(batch), ImageShapeError);
+  const ok = model.compress(image(64, 64));
+  assert.throws(() => model.decompress({ strings: [ok.strings[1]!], shape: ok.shape }), BitstreamError);
+  tf.dispose([odd, batch]);
+  model.dispose();
 });
