@@ -1,5 +1,6 @@
 import type { Codec } from '../codec/types.js';
 import type { RgbImage } from '../image/types.js';
+import { codeVersion } from '../version.js';
 import { codeAndMeasure, perturbationSize, type CodingEvaluation, type PerturbationSize } from './evaluate.js';
 import { buildObjective, type GoalSpec } from './objectives.js';
 import { attackEntry } from './registry.js';
@@ -22,6 +23,10 @@ export interface AttackSpec {
 /** The honest record of one attack: pure data, JSON-serialisable. */
 export interface AttackResult {
   codec: string;
+  /** sha256 of the codec's weights when it has them (learned codecs), else null. */
+  weightsHash: string | null;
+  /** `git describe` of advlic (or the package version). */
+  codeVersion: string;
   image: { width: number; height: number };
   attack: { name: string; kind: 'white-box' | 'black-box'; options: Record<string, unknown> };
   objective: string;
@@ -77,6 +82,8 @@ export async function attackAndEvaluate(
   const attacked = attackedRun.evaluation;
   const result: AttackResult = {
     codec: codec.id,
+    weightsHash: (codec as { weightsHash?: string }).weightsHash ?? null,
+    codeVersion: codeVersion(),
     image: { width: image.width, height: image.height },
     attack: { name: attack.name, kind: attack.kind, options: { ...attack.options } },
     objective: objective.name,

@@ -34,6 +34,8 @@ test('advlic attack writes the images and an honest result.json', { skip: !exist
   const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
   assert.deepEqual(JSON.parse(JSON.stringify(printed)), result);
   assert.equal(result.attack.name, 'pgd');
+  assert.match(result.weightsHash, /^[0-9a-f]{64}$/);
+  assert.equal(typeof result.codeVersion, 'string');
   assert.equal(result.attack.options.steps, 3);
   assert.equal(result.perturbation.linf255, 4);
   assert.equal(result.counts.backward, 3);
