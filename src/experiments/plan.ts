@@ -4,7 +4,7 @@ import { PACKAGE_ROOT } from '../version.js';
 import { estimateJob, loadBenchStepTimes } from './estimate.js';
 import { expandGrid, specBaseDir, type Job } from './jobs.js';
 import { loadGridSpec, type GridSpec } from './spec.js';
-import { validateAttacks } from './validate-attacks.js';
+import { missingShippedWeights, validateAttacks } from './validate-attacks.js';
 
 export interface GridPlan {
   spec: GridSpec;
@@ -14,6 +14,8 @@ export interface GridPlan {
   estimatedMs: number;
   /** How many job estimates came from bench results rather than defaults. */
   fromBench: number;
+  /** Shipped model configurations without weights on this machine. */
+  missingWeights: string[];
   counts: { models: number; configurations: number; attacks: number; goals: number; budgets: number; images: number; seeds: number };
 }
 
@@ -37,7 +39,7 @@ export async function planGrid(specPath: string, opts: { codeVersion?: string; b
   }
   const uniq = (f: (j: Job) => unknown) => new Set(jobs.map(f)).size;
   return {
-    spec, specPath, jobs, estimatedMs, fromBench,
+    spec, specPath, jobs, estimatedMs, fromBench, missingWeights: await missingShippedWeights(spec),
     counts: {
       models: uniq((j) => j.config.model),
       configurations: uniq((j) => `${j.config.model}@${j.config.quality}`),

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../../errors.js';
+import { ConfigError, UsageError } from '../../errors.js';
 import { formatDuration, planGrid } from '../../experiments/plan.js';
 import { runLocal, type RunSummary } from '../../experiments/local-runner.js';
 import { runQueued } from '../../experiments/queue-coordinator.js';
@@ -31,6 +31,7 @@ export function register(program: Command, ctx: () => CliContext): void {
       const out = {
         spec: specPath, name: plan.spec.name, jobs: plan.jobs.length, ...plan.counts,
         estimatedMs: plan.estimatedMs, estimatedWallMs: plan.estimatedMs / workers, workers, estimatesFromBench: plan.fromBench,
+        missingWeights: plan.missingWeights,
       };
       ctx().print(out, () =>
         [
@@ -38,6 +39,7 @@ export function register(program: Command, ctx: () => CliContext): void {
             ` × ${plan.counts.goals} goals × ${plan.counts.budgets} budgets × ${plan.counts.images} images × ${plan.counts.seeds} seeds (distinct values)`,
           `estimated time: ${formatDuration(plan.estimatedMs)} of compute, ~${formatDuration(plan.estimatedMs / workers)} on ${workers} workers` +
             ` (${plan.fromBench}/${plan.jobs.length} estimates from bench/results, others from defaults)`,
+          ...(plan.missingWeights.length ? [`warning: no shipped weights on this machine for ${plan.missingWeights.join(', ')} (grid run will refuse)`] : []),
         ].join('\n'),
       );
     });
@@ -56,6 +58,9 @@ export function register(program: Command, ctx: () => CliContext): void {
     .action(async (specPath: string, o: { db: string; workers?: number; maxRetries: number; redis?: string; queue: string; out?: string; grace: number; codeVersion?: string }) => {
       const c = ctx();
       const plan = await planGrid(specPath, { codeVersion: o.codeVersion });
+      // Local runs need the weights here; queued jobs run on machines that may have them.
+      if (plan.missingWeights.length && !o.redis)
+        throw new ConfigError(`${specPath}: models: no shipped weights for ${plan.missingWeights.join(', ')} (see \`advlic models list\`)`);
       const store = new ResultStore(o.db, plan.spec.name);
       const outDir = resolve(o.out ?? join(dirname(o.db), `${basename(o.db).replace(/\.[^.]*$/, '')}.files`));
       const abort = new AbortController();
