@@ -28,11 +28,15 @@ const CASES: Case[] = [
   { x: [1, 15, 14, 3], f: [3, 3, 3, 4], s: 1, p: 'same', d: 2 },
   { x: [1, 15, 14, 3], f: [3, 2, 3, 4], s: 1, p: 'valid', d: 2 },
   { x: [2, 17, 12, 5], f: [3, 3, 5, 3], s: 3, p: 'same' },
+  { x: [1, 9, 8, 3], f: [1, 1, 3, 4], s: 2, p: 'same' },
+  { x: [1, 12, 14, 2], f: [2, 3, 2, 3], s: 2, p: 'valid' },
 ];
 
+for (const mode of ['polyphase', 'convTranspose'] as const)
 for (const c of CASES) {
-  const name = `x=[${c.x}] f=[${c.f}] s=${c.s} d=${c.d ?? 1} p=${c.p}`;
+  const name = `x=[${c.x}] f=[${c.f}] s=${c.s} d=${c.d ?? 1} p=${c.p} dx=${mode}`;
   test(`conv2d forward + input/filter gradients match cpu: ${name}`, async () => {
+    thresholds.inputGradient = mode;
     const runsBefore = ortRunCount();
     const err = await compareEngines(() => {
       const x = rand(c.x, 1) as tf.Tensor4D;

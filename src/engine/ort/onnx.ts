@@ -53,6 +53,13 @@ export class GraphBuilder {
     return name;
   }
 
+  /** An int64 constant with an arbitrary shape (e.g. Gather indices). */
+  constInt64Tensor(values: readonly number[], dims: readonly number[]): string {
+    const name = `c${this.counter++}`;
+    this.inits.push({ name, dims: [...dims], type: INT64, values: [...values] });
+    return name;
+  }
+
   constFloat(values: readonly number[], dims: readonly number[] = [values.length]): string {
     const name = `c${this.counter++}`;
     this.inits.push({ name, dims: [...dims], type: FLOAT, values: [...values] });

@@ -9,4 +9,6 @@ export const thresholds = {
   matmulMacs: 1 << 18,
   /** Minimum output (or input, for reductions) elements for elementwise/shape ops. */
   elements: 1 << 15,
+  /** Strided input gradients: polyphase stride-1 conv + DepthToSpace, or ORT ConvTranspose. */
+  inputGradient: 'polyphase' as 'polyphase' | 'convTranspose',
 };

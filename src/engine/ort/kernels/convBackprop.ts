@@ -3,6 +3,7 @@ import { thresholds } from '../thresholds.js';
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { GraphBuilder } from '../onnx.js';
+import { buildPolyphaseGraph } from './polyphase.js';
 import { allFloat, runToTensor, withFallback } from './util.js';
 
 
@@ -43,6 +44,11 @@ export const conv2DBackpropInputConfig: KernelConfig = withFallback('Conv2DBackp
   const opW = info.inWidth - (sw * (info.outWidth - 1) + info.filterWidth - p.left - p.right);
   if (opH < 0 || opW < 0 || opH >= sh || opW >= sw) return null;
   const outShape = [...at.inputShape];
+  if (sh === sw && sh >= 2 && thresholds.inputGradient === 'polyphase') {
+    const key = JSON.stringify(['convTpoly', dy.shape, filter.shape, outShape, p, sh, last]);
+    const spec = { dyShape: dy.shape, filterShape: filter.shape, outShape, stride: sh, padTop: p.top, padLeft: p.left, channelsLast: last };
+    return runToTensor(backend as MathBackendCPU, key, () => buildPolyphaseGraph(spec), [dy, filter], outShape);
+  }
   const key = JSON.stringify(['convT', dy.shape, filter.shape, outShape, p, sh, sw, last]);
   const build = (): GraphBuilder => {
     const g = new GraphBuilder();
