@@ -20,4 +20,10 @@ const COMMANDS: Array<() => Promise<CommandModule>> = [
   () => import('./report.js'),
   () => import('./metrics.js'),
   () => import('./attack.js'),
+  () => import('./models.js'),
+  () => import('./compress.js'),
+  () => import('./decompress.js'),
+  () => import('./eval.js'),
+  () => import('./inspect.js'),
+  () => import('./rd.js'),
 ];
