@@ -115,6 +115,11 @@ describe('attacks: targets, seeds, options', () => {
     // ...while black-box attacks work on it, through real compress/decompress queries.
     const out = await createAttack('square', { queries: 3 }).run(blackBoxOnly, img, obj, LINF);
     assert.equal(out.counts.codecQueries, 3);
+    const { result } = await attackAndEvaluate(blackBoxOnly, img, { method: 'noise', goal: { goal: 'rate' }, budget: LINF });
+    assert.equal(result.attacked.bppEstimated, null, 'no estimate without a forward pass');
+    assert.equal(result.bppEstimatedRatio, null);
+    assert.equal(result.weightsHash, null);
+    assert.ok(result.attacked.bppReal > 0);
   });
 
   test('objectives: values on known cases', () => {

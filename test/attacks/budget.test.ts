@@ -51,6 +51,10 @@ describe('every attack respects its budget exactly, after 8-bit rounding', () =>
         } else {
           assert.ok(l2(adv, img.data) <= r * (1 + 1e-6), `L2 ${l2(adv, img.data)} ≤ ${r}`);
         }
+        if (budget.norm === 'psnr') {
+          const p = -10 * Math.log10(l2(adv, img.data) ** 2 / adv.length);
+          assert.ok(p >= budget.minPsnr - 1e-6, `PSNR of the adversarial image ${p} ≥ ${budget.minPsnr}`);
+        }
         // The budget is not trivially met by handing back x.
         assert.ok(linf(adv, img.data) >= 1 / 255 - 1e-6, 'attack moved');
         assert.ok(out.counts.forward >= 1);
