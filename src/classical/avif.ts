@@ -48,6 +48,7 @@ export const avifDef: ClassicalCodecDef = {
   tools: [],
   description: `AVIF (sharp/libheif/aom, 8-bit, effort ${AVIF_DEFAULT_EFFORT}); native q 1..100 = common scale; :444 (default) | :420, :e0..:e9`,
   defaultSweep: [10, 20, 30, 40, 50, 60, 70, 80, 90].map((q) => `avif@q${q}`),
+  native: { prefix: 'q', min: 1, max: 100, integer: true, increasing: true },
   create(spec: ParsedSpec): Codec {
     const p = spec.param ?? { prefix: '', value: 50 };
     let quality: number;

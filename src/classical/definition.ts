@@ -12,6 +12,20 @@ export interface ClassicalCodecDef {
   description: string;
   /** Specs of a default RD sweep, low to high quality. */
   defaultSweep: readonly string[];
+  /** The native parameter's range, for searches such as matched-quality.ts. */
+  native: NativeParam;
   /** Builds the codec; throws ConfigError for a bad parameter or option. */
   create(spec: ParsedSpec): Codec;
+}
+
+export interface NativeParam {
+  /** Spec prefix, e.g. 'q', 'd', 'psnr', 'qp'. */
+  prefix: string;
+  min: number;
+  max: number;
+  integer: boolean;
+  /** True when a larger value spends more bits (jpeg q), false when fewer (hevc qp, jxl d). */
+  increasing: boolean;
+  /** Search on a log scale (distances, ratios). */
+  log?: boolean;
 }

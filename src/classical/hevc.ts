@@ -109,6 +109,7 @@ export const hevcDef: ClassicalCodecDef = {
   tools: ['ffmpeg'],
   description: 'HEVC intra (ffmpeg/libx265, CQP, preset medium, 8-bit, BT.601 full range); native qp 0..51; :420 (default) | :444',
   defaultSweep: [47, 42, 37, 32, 27, 22, 17].map((qp) => `hevc@qp${qp}`),
+  native: { prefix: 'qp', min: 0, max: 51, integer: true, increasing: false },
   create(spec: ParsedSpec): Codec {
     const p = spec.param ?? { prefix: 'qp', value: 32 };
     let qp: number;

@@ -77,6 +77,7 @@ export const j2kDef: ClassicalCodecDef = {
   tools: ['opj_compress', 'opj_decompress'],
   description: 'JPEG 2000 (OpenJPEG, 9/7 irreversible); native r<ratio> or psnr<dB>; common q → PSNR target 20 + 0.25·q dB',
   defaultSweep: [26, 28, 30, 32, 34, 36, 38, 40, 42].map((p) => `j2k@psnr${p}`),
+  native: { prefix: 'psnr', min: 15, max: 60, integer: false, increasing: true },
   create(spec: ParsedSpec): Codec {
     const p = spec.param ?? { prefix: '', value: 50 };
     let target: J2kTarget;

@@ -46,6 +46,7 @@ export const jpegDef: ClassicalCodecDef = {
   tools: [],
   description: 'JPEG (sharp/mozjpeg lib, IJG tables, baseline); native q 1..100 = common scale; :420 (default) | :444, :moz',
   defaultSweep: [10, 20, 30, 40, 50, 60, 70, 80, 90, 95].map((q) => `jpeg@q${q}`),
+  native: { prefix: 'q', min: 1, max: 100, integer: true, increasing: true },
   create(spec: ParsedSpec): Codec {
     const p = spec.param ?? { prefix: '', value: 75 };
     let quality: number;

@@ -76,6 +76,7 @@ export const jxlDef: ClassicalCodecDef = {
   tools: ['cjxl', 'djxl'],
   description: 'JPEG XL (cjxl/djxl, effort 7); native d 0.1..25 (distance, lower = better); common q as cjxl -q; :e1..:e9',
   defaultSweep: [12, 8, 6, 4, 3, 2, 1.5, 1, 0.5].map((d) => `jxl@d${d}`),
+  native: { prefix: 'd', min: 0.1, max: 25, integer: false, increasing: false, log: true },
   create(spec: ParsedSpec): Codec {
     const p = spec.param ?? { prefix: '', value: 90 };
     let distance: number;

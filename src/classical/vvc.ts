@@ -82,6 +82,7 @@ export const vvcDef: ClassicalCodecDef = {
   tools: ['vvencapp', 'vvdecapp'],
   description: 'H.266/VVC intra (vvencapp/vvdecapp, CQP, preset faster, 4:2:0, 10-bit internal); native qp 0..63; :fast|:medium|:slow',
   defaultSweep: [47, 42, 37, 32, 27, 22].map((qp) => `vvc@qp${qp}`),
+  native: { prefix: 'qp', min: 0, max: 63, integer: true, increasing: false },
   create(spec: ParsedSpec): Codec {
     const p = spec.param ?? { prefix: 'qp', value: 32 };
     let qp: number;

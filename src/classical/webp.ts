@@ -30,14 +30,15 @@ export const webpDef: ClassicalCodecDef = {
   name: 'webp',
   aliases: [],
   tools: [],
-  description: 'WebP lossy (sharp/libwebp, 4:2:0, effort 4); native q 0..100 = common scale',
+  description: 'WebP lossy (sharp/libwebp, 4:2:0, effort 4); native q 1..100 = common scale (0 → 1)',
   defaultSweep: [5, 15, 30, 45, 60, 75, 85, 95].map((q) => `webp@q${q}`),
+  native: { prefix: 'q', min: 1, max: 100, integer: true, increasing: true },
   create(spec: ParsedSpec): Codec {
     const p = spec.param ?? { prefix: '', value: 75 };
     let quality: number;
-    if (p.prefix === '') quality = Math.round(commonQuality('webp', p.value));
-    else if (p.prefix === 'q') quality = nativeInRange('webp', 'quality', p.value, 0, 100);
-    else badPrefix('webp', p.prefix, 'q0..q100');
+    if (p.prefix === '') quality = Math.max(1, Math.round(commonQuality('webp', p.value)));
+    else if (p.prefix === 'q') quality = nativeInRange('webp', 'quality', p.value, 1, 100);
+    else badPrefix('webp', p.prefix, 'q1..q100');
     for (const o of spec.options) badOption('webp', o, 'none');
     return new WebpCodec(quality);
   },
