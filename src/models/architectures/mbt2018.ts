@@ -144,44 +144,35 @@ export class JointAutoregressiveHierarchicalPriors extends CompressionModel {
     return buildContextWeights(M, CONTEXT_KERNEL, data(cp.conv.weight), cp.maskHwio(), data(cp.conv.bias), layers);
   }
 
-  /** h_s(ẑ) as [H, W, 2M] data, checking that y is 4x z (inputs a multiple of 64). */
-  private hyperParams(zHat: tf.Tensor4D, yShape?: number[]): { params: Float32Array; height: number; width: number } {
-    const height = zHat.shape[1] * Y_PER_Z;
-    const width = zHat.shape[2] * Y_PER_Z;
-    if (yShape && (yShape[1] !== height || yShape[2] !== width)) {
-      throw new ImageShapeError(
-        `${this.config.arch}: latent y is ${yShape[1]}x${yShape[2]} but z gives ${height}x${width}: pad the image to a multiple of ${this.alignment}`,
-      );
-    }
-    const params = tf.tidy(() => this.hS.apply(zHat).dataSync() as Float32Array);
-    return { params, height, width };
+  /** Decodes ẑ from its string and returns h_s(ẑ) as [H, W, 2M] data, H and W being 4x z's. */
+  private hyperParams(zString: Uint8Array, shape: [number, number]): { params: Float32Array; height: number; width: number } {
+    const params = tf.tidy(() => this.hS.apply(this.entropyBottleneck.decompress([zString], shape)).dataSync() as Float32Array);
+    return { params, height: shape[0] * Y_PER_Z, width: shape[1] * Y_PER_Z };
   }
 
   /** compress() with the serial coder's intermediate values (symbols, indexes, ŷ, [σ; μ]). */
   encode(x: tf.Tensor4D): ArEncoding {
-    if (x.shape[0] !== 1) throw new ImageShapeError(`${this.config.arch}.compress codes one image at a time, got a batch of ${x.shape[0]}`);
-    const tables = this.gaussianConditional.cdf.tables('GaussianConditional (mbt2018 compress)');
+    const arch = this.config.arch;
+    if (x.shape[0] !== 1) throw new ImageShapeError(`${arch}.compress codes one image at a time, got a batch of ${x.shape[0]}`);
+    const tables = this.gaussianConditional.cdf.tables(`GaussianConditional (${arch} compress)`);
     const { y, z } = tf.tidy(() => {
       const y = this.gA.apply(x);
       return { y, z: this.hA.apply(y) };
     });
     try {
-      const zStrings = this.entropyBottleneck.compress(z);
       const shape: [number, number] = [z.shape[1], z.shape[2]];
+      if (y.shape[1] !== shape[0] * Y_PER_Z || y.shape[2] !== shape[1] * Y_PER_Z) {
+        throw new ImageShapeError(
+          `${arch}: image ${x.shape[1]}x${x.shape[2]} gives y ${y.shape[1]}x${y.shape[2]}, not 4x z: pad it to a multiple of ${this.alignment}`,
+        );
+      }
+      const zString = this.entropyBottleneck.compress(z)[0]!;
       // The params come from the decoded ẑ, exactly what the decoder will see.
-      const zHat = this.entropyBottleneck.decompress(zStrings, shape);
-      const { params, height, width } = (() => {
-        try {
-          return this.hyperParams(zHat, y.shape);
-        } finally {
-          zHat.dispose();
-        }
-      })();
-      const enc = rasterEncode(y.dataSync() as Float32Array, params, height, width, this.contextWeights(), (s) =>
-        this.gaussianConditional.buildIndexes(s),
-      );
+      const { params, height, width } = this.hyperParams(zString, shape);
+      const indexer = (s: Float32Array) => this.gaussianConditional.buildIndexes(s);
+      const enc = rasterEncode(y.dataSync() as Float32Array, params, height, width, this.contextWeights(), indexer);
       const yString = ransEncodeWithIndexes(enc.symbols, enc.indexes, tables);
-      return { ...enc, latents: { strings: [yString, zStrings[0]!], shape }, height, width };
+      return { ...enc, latents: { strings: [yString, zString], shape }, height, width };
     } finally {
       tf.dispose([y, z]);
     }
@@ -193,21 +184,14 @@ export class JointAutoregressiveHierarchicalPriors extends CompressionModel {
 
   /** Decodes ŷ serially ([H, W, M] data), refusing streams that do not end where y ends. */
   decodeY(c: CompressedLatents): { yHat: Float32Array; height: number; width: number } {
-    if (c.strings.length !== 2) throw new BitstreamError(`${this.config.arch}: expected 2 strings (y, z), got ${c.strings.length}`);
-    const tables = this.gaussianConditional.cdf.tables('GaussianConditional (mbt2018 decompress)');
-    const zHat = this.entropyBottleneck.decompress([c.strings[1]!], c.shape);
-    const { params, height, width } = (() => {
-      try {
-        return this.hyperParams(zHat);
-      } finally {
-        zHat.dispose();
-      }
-    })();
+    const arch = this.config.arch;
+    if (c.strings.length !== 2) throw new BitstreamError(`${arch}: expected 2 strings (y, z), got ${c.strings.length}`);
+    const tables = this.gaussianConditional.cdf.tables(`GaussianConditional (${arch} decompress)`);
+    const { params, height, width } = this.hyperParams(c.strings[1]!, c.shape);
     const dec = new RansDecoder(c.strings[0]!);
-    const yHat = rasterDecode((idx) => dec.decodeStream(idx, tables), params, height, width, this.contextWeights(), (s) =>
-      this.gaussianConditional.buildIndexes(s),
-    );
-    if (!dec.isComplete()) throw new BitstreamError(`${this.config.arch}: the y stream does not end where y ends: corrupt bitstream or wrong model`);
+    const indexer = (s: Float32Array) => this.gaussianConditional.buildIndexes(s);
+    const yHat = rasterDecode((idx) => dec.decodeStream(idx, tables), params, height, width, this.contextWeights(), indexer);
+    if (!dec.isComplete()) throw new BitstreamError(`${arch}: the y stream does not end where y ends: corrupt bitstream or wrong model`);
     return { yHat, height, width };
   }
 
