@@ -1,7 +1,7 @@
 import { tf } from '../../engine/index.js';
 import { scalarBuffer, type ParamStore } from '../param-store.js';
 import { lowerBound } from '../ops/lower-bound.js';
-import { gdn } from '../ops/gdn.js';
+import { gdn } from '../../engine/ops/gdn.js';
 import type { Layer } from './layer.js';
 
 const REPARAM_OFFSET = 2 ** -18;
