@@ -5,7 +5,8 @@ import { tf } from '../engine/index.js';
  * window (σ 1.5), 5 scales with the paper's weights, K1 0.01, K2 0.03, peak 1, per-channel
  * values averaged. Small images (the reference needs > 160 px) shrink the window at scales
  * smaller than it and stop halving at 1 px, so tests on 64x64 crops work; on Kodak-size images
- * this is the standard definition. (Private to attacks until src/metrics ships its own.)
+ * this is the standard definition up to odd-size pooling. Kept beside src/metrics' msSsim (used for
+ * evaluation) because that one refuses images ≤ 160 px and its ReLU gives NaN gradients at 0.
  */
 const WEIGHTS = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333];
 const C1 = 0.01 ** 2;
@@ -19,7 +20,8 @@ export function msSsimTensor(a: tf.Tensor4D, b: tf.Tensor4D): tf.Scalar {
     for (let s = 0; s < WEIGHTS.length; s++) {
       const { ssim, cs } = ssimParts(x, y);
       const last = s === WEIGHTS.length - 1 || Math.min(x.shape[1], x.shape[2]) < 2;
-      factors.push(tf.pow(tf.relu(last ? ssim : cs), weightFor(s, last)) as tf.Scalar);
+      // A small floor instead of ReLU: pow's gradient at 0 is infinite, and an attack drives similarity there.
+      factors.push(tf.pow(tf.maximum(last ? ssim : cs, 1e-6), weightFor(s, last)) as tf.Scalar);
       if (last) break;
       x = tf.avgPool(x, 2, 2, 'valid');
       y = tf.avgPool(y, 2, 2, 'valid');
