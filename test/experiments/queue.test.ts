@@ -7,7 +7,7 @@ import { Queue } from 'bullmq';
 import { expandGrid } from '../../src/experiments/jobs.js';
 import { runQueued } from '../../src/experiments/queue-coordinator.js';
 import { redisConnection } from '../../src/experiments/redis.js';
-import { loadGridSpec } from '../../src/experiments/spec.js';
+import { loadGridSpec, parseGridSpec } from '../../src/experiments/spec.js';
 import { ResultStore } from '../../src/experiments/store.js';
 import { exited, killAll, spawnCli, tempDir, writeImages, writeSpec } from './helpers.js';
 
@@ -62,14 +62,13 @@ const bin = redisServerPath();
 test('queue: two BullMQ workers on a real redis-server split a grid; each job is stored exactly once', { skip: bin ? false : 'redis-server is not installed (apt-get install redis-server)' }, async () => {
   const url = await startRedis(bin!);
   await writeImages(t.dir, 6);
-  const spec = loadGridSpec(
-    writeSpec(t.dir, {
-      name: 'q', kind: 'synthetic', codeVersion: 'test-q',
-      models: [{ name: 'bmshj2018-hyperprior', qualities: [3] }],
-      attacks: [{ name: 'fgsm' }], goals: ['psnr', 'bpp'], budgets: [0.01],
-      images: ['images'], synthetic: { sleepMs: 150 },
-    }),
-  );
+  const specBody = {
+    name: 'q', kind: 'synthetic', codeVersion: 'test-q',
+    models: [{ name: 'bmshj2018-hyperprior', qualities: [3] }],
+    attacks: [{ name: 'fgsm' }], goals: ['psnr', 'bpp'], budgets: [0.01],
+    images: ['images'], synthetic: { sleepMs: 150 },
+  };
+  const spec = loadGridSpec(writeSpec(t.dir, specBody));
   const jobs = expandGrid(spec, { baseDir: t.dir });
   assert.equal(jobs.length, 12);
   const queueName = 'advlic-test';
@@ -108,6 +107,21 @@ test('queue: two BullMQ workers on a real redis-server split a grid; each job is
     assert.equal((await queue.getJobCounts('completed', 'failed', 'waiting', 'active')).completed, 0);
     const again = await runQueued(jobs, store, { redis: url, queueName, maxRetries: 1, graceMs: 1000 });
     assert.deepEqual({ skipped: again.skipped, done: again.done }, { skipped: 12, done: 0 });
+
+    // Failing attempts are retried by BullMQ up to the limit, then recorded as failed with the error.
+    const flaky = (failAttempts: number, codeVersion: string) =>
+      expandGrid(parseGridSpec({ ...specBody, codeVersion, images: ['images/img00.png'], synthetic: { failAttempts } }), { baseDir: t.dir });
+    const retried = await runQueued(flaky(1, 'flaky'), store, { redis: url, queueName, maxRetries: 1, signal: abort.signal, graceMs: 1000 });
+    assert.deepEqual({ done: retried.done, failed: retried.failed }, { done: 2, failed: 0 });
+    const broken = await runQueued(flaky(5, 'broken'), store, { redis: url, queueName, maxRetries: 1, signal: abort.signal, graceMs: 1000 });
+    assert.deepEqual({ done: broken.done, failed: broken.failed }, { done: 0, failed: 2 });
+    const byVersion = store.db.prepare(`SELECT code_version, status, attempts, error FROM jobs WHERE code_version IN ('flaky', 'broken')`).all() as Array<{ code_version: string; status: string; attempts: number; error: string | null }>;
+    assert.equal(byVersion.length, 4);
+    for (const r of byVersion) {
+      assert.equal(r.attempts, 2);
+      if (r.code_version === 'flaky') assert.deepEqual([r.status, r.error], ['done', null]);
+      else assert.deepEqual([r.status, r.error], ['failed', 'synthetic failure (attempt 2)']);
+    }
   } finally {
     clearTimeout(guard);
     store.close();
