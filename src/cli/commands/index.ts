@@ -26,4 +26,5 @@ const COMMANDS: Array<() => Promise<CommandModule>> = [
   () => import('./eval.js'),
   () => import('./inspect.js'),
   () => import('./rd.js'),
+  () => import('./train.js'),
 ];
