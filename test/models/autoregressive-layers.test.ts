@@ -13,7 +13,7 @@ import { ResidualBlockUpsample } from '../../src/models/layers/residual-block-up
 import { AttentionBlock } from '../../src/models/layers/attention-block.js';
 
 before(async () => {
-  await initEngine({ engine: 'cpu' });
+  await initEngine();
 });
 
 /** NHWC data → NCHW data. */
