@@ -108,3 +108,24 @@ export async function attackAndEvaluate(
     reconstructions: { attacked: attackedRun.decoded, ...(cleanRun ? { clean: cleanRun.decoded } : {}) },
   };
 }
+
+/**
+ * One attack at several budgets (Foolbox's epsilons; the budget axis of a grid): the clean
+ * image is coded once and shared, each budget is a separate seeded run.
+ */
+export async function attackAndEvaluateBudgets(
+  codec: Codec,
+  image: RgbImage,
+  spec: Omit<AttackSpec, 'budget'>,
+  budgets: readonly Budget[],
+  onProgress?: (budgetIndex: number, p: AttackProgress) => void,
+): Promise<AttackRun[]> {
+  const runs: AttackRun[] = [];
+  let clean = spec.clean;
+  for (let i = 0; i < budgets.length; i++) {
+    const run = await attackAndEvaluate(codec, image, { ...spec, budget: budgets[i]!, ...(clean ? { clean } : {}) }, onProgress && ((p) => onProgress(i, p)));
+    clean ??= run.result.clean;
+    runs.push(run);
+  }
+  return runs;
+}

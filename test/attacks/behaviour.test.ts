@@ -4,7 +4,7 @@ import { initEngine, tf } from '../../src/engine/index.js';
 import { ConfigError, ImageShapeError } from '../../src/errors.js';
 import { createAttack } from '../../src/attacks/registry.js';
 import { buildObjective } from '../../src/attacks/objectives.js';
-import { attackAndEvaluate } from '../../src/attacks/attack-and-evaluate.js';
+import { attackAndEvaluate, attackAndEvaluateBudgets } from '../../src/attacks/attack-and-evaluate.js';
 import { Rng } from '../../src/attacks/rng.js';
 import type { Codec } from '../../src/codec/types.js';
 import type { RgbImage } from '../../src/image/types.js';
@@ -73,6 +73,15 @@ describe('attacks: targets, seeds, options', () => {
       assert.equal(last.iteration, last.total, `${name} ends at its total`);
       assert.ok(Number.isFinite(last.loss) && last.psnr! > 0 && last.bpp! > 0, `${name}: ${JSON.stringify(last)}`);
     }
+  });
+
+  test('a budget sweep codes the clean image once and grows with ε', async () => {
+    const budgets = [2, 4, 8].map((k) => ({ norm: 'linf', eps: k / 255 }) as const);
+    const runs = await attackAndEvaluateBudgets(codec, img, { method: 'fgsm', goal: { goal: 'rate' } }, budgets);
+    assert.deepEqual(runs.map((r) => r.result.perturbation.linf255), [2, 4, 8]);
+    assert.ok(runs[1]!.reconstructions.clean === undefined, 'clean coded only once');
+    assert.deepEqual(runs[2]!.result.clean, runs[0]!.result.clean);
+    assert.ok(runs[2]!.result.bppRatio > runs[0]!.result.bppRatio);
   });
 
   test('the Rng is deterministic and uniform enough', () => {
