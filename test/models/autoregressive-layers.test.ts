@@ -235,3 +235,80 @@ test('AttentionBlock equals a plain reference: x + a(x)·sigmoid(b(x))', () => {
   tf.dispose([x, y]);
   store.dispose();
 });
+
+/** CompressAI's GDN on NCHW data from the raw state-dict values (NonNegativeParametrizer). */
+function torchGdn(x: Float32Array, c: number, hw: number, sd: Map<string, { data: Float32Array | Int32Array }>, key: string, inverse: boolean) {
+  const eff = (raw: ArrayLike<number>, reparam: string) => {
+    const bound = sd.get(`${key}.${reparam}.lower_bound.bound`)!.data[0]!;
+    const pedestal = sd.get(`${key}.${reparam}.pedestal`)!.data[0]!;
+    return Array.from(raw, (v) => Math.max(v, bound) ** 2 - pedestal);
+  };
+  const beta = eff(sd.get(`${key}.beta`)!.data, 'beta_reparam');
+  const gamma = eff(sd.get(`${key}.gamma`)!.data, 'gamma_reparam');
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < c; i++)
+    for (let p = 0; p < hw; p++) {
+      let norm = beta[i]!;
+      for (let j = 0; j < c; j++) norm += gamma[i * c + j]! * x[j * hw + p]! ** 2;
+      out[i * hw + p] = inverse ? x[i * hw + p]! * Math.sqrt(norm) : x[i * hw + p]! / Math.sqrt(norm);
+    }
+  return out;
+}
+
+test('ResidualBlockWithStride and ResidualBlockUpsample equal plain torch-semantics references', () => {
+  const store = new ParamStore();
+  const r = seededRandom(11);
+  const down = new ResidualBlockWithStride(store, 'd', 3, 4, 2, r);
+  const up = new ResidualBlockUpsample(store, 'u', 4, 3, 2, r);
+  const sd = store.stateDict();
+  // Non-trivial GDN parameters (the defaults are nearly an identity).
+  for (const k of ['d.gdn.gamma', 'u.igdn.gamma', 'd.gdn.beta', 'u.igdn.beta']) {
+    const t = sd.get(k)!;
+    t.data = (t.data as Float32Array).map((v, i) => v + 0.3 * Math.abs(Math.sin(i + 1)));
+  }
+  store.loadStateDict(sd);
+  const W = (k: string) => sd.get(k)!.data as Float32Array;
+  const leaky = (a: Float32Array) => a.map((v) => (v < 0 ? v * 0.01 : v));
+  const x = randomInput([1, 6, 8, 3], 12);
+  const xn = toNchw(x.dataSync() as Float32Array, 6, 8, 3);
+  // Down: conv1 (s2) → LReLU → conv2 → GDN, + 1x1 s2 skip.
+  const c1 = torchConv(xn, 3, 6, 8, W('d.conv1.weight'), W('d.conv1.bias'), 4, 3, 2, 1);
+  const c2 = torchConv(leaky(c1.out), 4, 3, 4, W('d.conv2.weight'), W('d.conv2.bias'), 4, 3, 1, 1);
+  const skip = torchConv(xn, 3, 6, 8, W('d.skip.weight'), W('d.skip.bias'), 4, 1, 2, 0);
+  const dRef = torchGdn(c2.out, 4, 12, sd, 'd.gdn', false).map((v, i) => v + skip.out[i]!);
+  const d = down.apply(x);
+  assert.ok(maxAbsDiff(toNchw(d.dataSync() as Float32Array, 3, 4, 4), dRef) < 1e-5);
+  // Up: subpel → LReLU → conv → IGDN, + subpel `upsample`.
+  const sub = (key: string, inp: Float32Array) =>
+    torchPixelShuffle(torchConv(inp, 4, 3, 4, W(`${key}.0.weight`), W(`${key}.0.bias`), 12, 3, 1, 1).out, 12, 3, 4, 2);
+  const s1 = sub('u.subpel_conv', dRef);
+  const cv = torchConv(leaky(s1), 3, 6, 8, W('u.conv.weight'), W('u.conv.bias'), 3, 3, 1, 1);
+  const upRef = torchGdn(cv.out, 3, 48, sd, 'u.igdn', true).map((v, i) => v + sub('u.upsample', dRef)[i]!);
+  const u = up.apply(d);
+  assert.ok(maxAbsDiff(toNchw(u.dataSync() as Float32Array, 6, 8, 3), upRef) < 1e-4);
+  tf.dispose([x, d, u]);
+  store.dispose();
+});
+
+test('ResidualBlock equals its torch-semantics reference (identity and 1x1 skip)', () => {
+  const store = new ParamStore();
+  const r = seededRandom(13);
+  const same = new ResidualBlock(store, 'a', 4, 4, r);
+  const wider = new ResidualBlock(store, 'b', 4, 6, r);
+  const sd = store.stateDict();
+  const W = (k: string) => sd.get(k)!.data as Float32Array;
+  const leaky = (a: Float32Array) => a.map((v) => (v < 0 ? v * 0.01 : v));
+  const x = randomInput([1, 5, 3, 4], 14);
+  const xn = toNchw(x.dataSync() as Float32Array, 5, 3, 4);
+  const ref = (key: string, out: number, skip: Float32Array) => {
+    const h = leaky(torchConv(xn, 4, 5, 3, W(`${key}.conv1.weight`), W(`${key}.conv1.bias`), out, 3, 1, 1).out);
+    return leaky(torchConv(h, out, 5, 3, W(`${key}.conv2.weight`), W(`${key}.conv2.bias`), out, 3, 1, 1).out).map((v, i) => v + skip[i]!);
+  };
+  const ya = same.apply(x);
+  const yb = wider.apply(x);
+  assert.ok(maxAbsDiff(toNchw(ya.dataSync() as Float32Array, 5, 3, 4), ref('a', 4, xn)) < 1e-5);
+  const skip = torchConv(xn, 4, 5, 3, W('b.skip.weight'), W('b.skip.bias'), 6, 1, 1, 0).out;
+  assert.ok(maxAbsDiff(toNchw(yb.dataSync() as Float32Array, 5, 3, 6), ref('b', 6, skip)) < 1e-5);
+  tf.dispose([x, ya, yb]);
+  store.dispose();
+});
