@@ -5,9 +5,10 @@
  * parameters come from the 5x5 masked context convolution over the already decoded y_hat
  * (zero outside the latent) and the 1x1 `entropy_parameters` stack over [hyper params; context].
  *
- * The arithmetic is plain JS, not thousands of tiny tensor ops, and independent of the tensor
- * engine (a stream coded with one engine decodes with another): each layer accumulates in
- * float64, in a fixed order, and rounds its outputs to float32 (as float32 tensors hold them).
+ * The arithmetic is plain JS, not thousands of tiny tensor ops, so this part does not depend on
+ * the tensor engine: each layer accumulates in float64, in a fixed order, and rounds its
+ * outputs to float32 (as float32 tensors hold them). (The hyper params h_s(ẑ) still come from
+ * the engine's convs, as in every hyperprior model.)
  * Encoder and decoder call the very same `predictAt`, so a decoder sees bit-identical means and
  * scales and decoding is exact.
  */
