@@ -18,6 +18,9 @@ process.on('message', (msg: ToWorker) => {
     (err: unknown) => send({ type: 'failed', id: msg.id, error: err instanceof Error ? err.message : String(err) }),
   );
 });
+// Ctrl-C in a terminal signals the whole process group: the parent decides (finish within the
+// grace period, or SIGKILL), so a worker does not die mid-job on its own.
+process.on('SIGINT', () => undefined);
 process.on('disconnect', () => {
   abort.abort();
   process.exit(0);

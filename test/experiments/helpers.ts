@@ -33,8 +33,9 @@ export function writeSpec(dir: string, spec: object, name = 'spec.json'): string
 }
 
 /** A child process running the CLI from sources; tracked so tests can always kill it. */
-export function spawnCli(args: string[], children: Set<ChildProcess>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(args: string[], children: Set<ChildProcess>, opts: { detached?: boolean } = {}): ChildProcess {
+  // detached: its own process group, so a test can signal the group as a terminal's Ctrl-C does.
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;

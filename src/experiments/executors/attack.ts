@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLASSICAL_CODECS } from '../weights-hash.js';
 import type { ImageRole, JobExecutor, JobMetrics, JobResult } from '../job-runner.js';
 import type { JobConfig } from '../jobs.js';
 import type { Codec } from '../../codec/types.js';
@@ -19,11 +18,9 @@ import type { CodingEvaluation } from '../../attacks/evaluate.js';
  * every attack, goal and budget.
  */
 
-/** The codec spec string `resolveCodec` understands for this job. */
+/** The codec spec `resolveCodec` understands: a weights file, else `name@quality` (shipped or classical). */
 export function codecSpec(job: Pick<JobConfig, 'model' | 'quality' | 'weights'>): string {
-  if (job.weights !== null) return job.weights;
-  if (CLASSICAL_CODECS.has(job.model)) return `${job.model}@${job.quality}`;
-  return `${job.model}@${job.quality}`;
+  return job.weights ?? `${job.model}@${job.quality}`;
 }
 
 /** Grid goal names → the attack library's goals ('psnr' and 'bpp' are accepted as aliases). */
