@@ -1,0 +1,67 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { REF, TINY_HYPERPRIOR, runCli, runJson } from './run-cli.js';
+import type { RdResult } from '../../src/report/rd-curves.js';
+import { listClassical } from '../../src/report/rd-classical.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'advlic-rd-'));
+const data = join(dir, 'data');
+before(async () => {
+  await sharp('/work/shared/data/kodak/kodim01.png').extract({ left: 300, top: 100, width: 128, height: 64 }).png().toFile(join(dir, 'a.png'));
+  await sharp(`${REF}/input.png`).png().toFile(join(dir, 'b.png'));
+  mkdirSync(data, { recursive: true });
+  for (const f of ['a.png', 'b.png']) renameSync(join(dir, f), join(data, f));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('rd: tiny hyperprior + jpeg sweep on 2 images → json/csv/md/svg, means per setting, BD vs jpeg', async () => {
+  const out = join(dir, 'out');
+  const r = await runJson<RdResult & { files: Record<string, string> }>(['rd', '--models', TINY_HYPERPRIOR, '--codecs', 'jpeg,webp@50', '--data', data, '-o', out]);
+  const sweep = (await listClassical()).find((c) => c.name === 'jpeg')!.qualities;
+  assert.deepEqual(r.images, ['a.png', 'b.png']);
+  assert.equal(r.points.length, 1 + sweep.length + 1);
+  const learned = r.points.find((p) => p.kind === 'learned')!;
+  assert.equal(learned.curve, 'bmshj2018-hyperprior-q1-tiny');
+  assert.equal(learned.images, 2);
+
+  // Every point is the mean over the images of what `eval` measures.
+  const ev = await runJson<{ models: Array<{ mean: { bppReal: number; psnr: number } }> }>(['eval', '--model', 'jpeg@q50', data]);
+  const q50 = r.points.find((p) => p.spec === 'jpeg@q50')!;
+  assert.equal(q50.bpp, ev.models[0]!.mean.bppReal);
+  assert.equal(q50.psnr, ev.models[0]!.mean.psnr);
+
+  // JPEG: rate and quality grow along the sweep.
+  const jpeg = r.points.filter((p) => p.curve === 'jpeg');
+  for (let i = 1; i < jpeg.length; i++) assert.ok(jpeg[i]!.bpp > jpeg[i - 1]!.bpp && jpeg[i]!.psnr! > jpeg[i - 1]!.psnr!);
+
+  // One point cannot make a BD curve: reported as null with the reason; webp@50 likewise.
+  const bdLearned = r.bd.find((b) => b.curve === learned.curve)!;
+  assert.equal(bdLearned.bdRate, null);
+  assert.match(bdLearned.note!, /point/);
+  assert.ok(!r.bd.some((b) => b.curve === 'jpeg'));
+
+  const csv = readFileSync(join(out, 'rd.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv.length, 1 + r.points.length);
+  assert.match(csv[0]!, /^curve,kind,spec,codec,images,bpp,psnr/);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'rd.json'), 'utf8')), { images: r.images, points: r.points, bd: r.bd });
+  assert.match(readFileSync(join(out, 'rd.md'), 'utf8'), /\| jpeg \| jpeg@q50:420 \|/);
+  const svg = readFileSync(join(out, 'rd.svg'), 'utf8');
+  assert.match(svg, /^<svg[^>]*>/);
+  assert.match(svg, /bmshj2018-hyperprior-q1-tiny/);
+});
+
+test('rd: a webp sweep gets a BD-rate against jpeg; unknown codecs are refused', async () => {
+  const r = await runJson<RdResult>(['rd', '--codecs', 'webp', '--data', join(data, 'a.png'), '-o', join(dir, 'out2')]);
+  const bd = r.bd.find((b) => b.curve === 'webp')!;
+  assert.equal(bd.anchor, 'jpeg');
+  assert.ok(Number.isFinite(bd.bdRate) && Number.isFinite(bd.bdPsnr), JSON.stringify(bd));
+  // BD-rate and BD-PSNR agree in sign (fewer bits ⇔ more dB).
+  assert.ok(Math.sign(bd.bdRate!) === -Math.sign(bd.bdPsnr!));
+  const bad = await runCli(['rd', '--codecs', 'nosuchcodec', '--data', data, '-o', join(dir, 'out3')]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /^advlic: error \[E_MODEL_UNKNOWN\]: unknown classical codec "nosuchcodec"[^\n]*\n$/);
+});
