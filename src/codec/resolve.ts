@@ -61,6 +61,12 @@ function shippedName(stem: string, m: WeightsManifest): string {
 const SHIPPED = /^([a-z0-9-]+)@(\d+)(?::([A-Za-z0-9_-]+))?$/;
 
 export async function resolveCodec(spec: string, opts: ResolveOptions = {}): Promise<Codec> {
+  // "DEFENCE[:k=v]+MODEL": a defended codec (src/defenses), loaded lazily to keep imports downward.
+  if (spec.includes('+') && !existsSync(spec)) {
+    const defended = '../defenses/resolve.js';
+    const mod = (await import(defended)) as { resolveDefendedCodec(s: string, o: ResolveOptions): Promise<Codec> };
+    return mod.resolveDefendedCodec(spec, opts);
+  }
   const classical = await resolveClassical(spec);
   if (classical) return classical;
 
