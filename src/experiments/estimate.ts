@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLASSICAL_CODECS } from './weights-hash.js';
+import { isClassical } from './weights-hash.js';
 import type { Job } from './jobs.js';
 
 /**
@@ -75,7 +75,7 @@ export function estimateJob(job: Job, pixels: number, measured: Map<string, Step
   const c = job.config;
   if (c.kind === 'synthetic') return { ms: (c.synthetic?.sleepMs ?? 0) + (c.synthetic?.spinMs ?? 0), source: 'default' };
   const steps = c.attack.steps ?? DEFAULT_STEPS[c.attack.name] ?? 10;
-  if (CLASSICAL_CODECS.has(c.model)) return { ms: (steps + 4) * CLASSICAL_QUERY_MS * (pixels / REF_PIXELS), source: 'default' };
+  if (isClassical(c.model)) return { ms: (steps + 4) * CLASSICAL_QUERY_MS * (pixels / REF_PIXELS), source: 'default' };
   const m = measured.get(c.model);
   const stepMs = m ? m.msPerStep * (pixels / m.pixels) : (DEFAULT_STEP_MS[c.model] ?? UNKNOWN_ARCH_STEP_MS) * (pixels / REF_PIXELS);
   return { ms: stepMs * (steps + 2), source: m ? 'bench' : 'default' };

@@ -42,11 +42,11 @@ export async function validateAttacks(spec: GridSpec, source: string): Promise<v
 export async function missingShippedWeights(spec: GridSpec): Promise<string[]> {
   if (spec.kind !== 'attack') return [];
   const { listShippedModels } = await import('../codec/resolve.js');
-  const { CLASSICAL_CODECS } = await import('./weights-hash.js');
+  const { isClassical } = await import('./weights-hash.js');
   const shipped = new Set(listShippedModels().map((m) => m.name));
   const missing: string[] = [];
   for (const m of spec.models) {
-    if (m.weights !== undefined || CLASSICAL_CODECS.has(m.name)) continue;
+    if (m.weights !== undefined || isClassical(m.name)) continue;
     for (const q of m.qualities ?? []) if (!shipped.has(`${m.name}@${q}`)) missing.push(`${m.name}@${q}`);
   }
   return missing;

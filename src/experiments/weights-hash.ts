@@ -3,9 +3,12 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { sha256Hex } from './canonical.js';
+import { classicalCodecDef } from '../classical/registry.js';
 
-/** Codecs without learned weights: their "weights hash" is the fixed marker `none`. */
-export const CLASSICAL_CODECS = new Set(['jpeg', 'webp', 'avif', 'jxl', 'jpeg2000', 'jp2', 'hevc', 'vvc']);
+/** Classical codecs (src/classical) have no learned weights: their "weights hash" is the marker `none`. */
+export function isClassical(name: string): boolean {
+  return classicalCodecDef(name) !== undefined;
+}
 
 const cache = new Map<string, string>();
 
@@ -46,7 +49,7 @@ export function weightsHash(model: { name: string; weights?: string }, quality: 
     const p = isAbsolute(model.weights) ? model.weights : resolve(baseDir, model.weights);
     if (!existsSync(p)) throw new ConfigError(`models: weights file ${model.weights} does not exist (resolved to ${p})`);
     h = sha256Hex(readFileSync(p));
-  } else if (CLASSICAL_CODECS.has(model.name)) h = 'none';
+  } else if (isClassical(model.name)) h = 'none';
   else h = shippedHash(model.name, quality) ?? `unresolved:${model.name}@${quality}`;
   cache.set(id, h);
   return h;
