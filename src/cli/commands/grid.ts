@@ -31,7 +31,7 @@ export function register(program: Command, ctx: () => CliContext): void {
       const out = {
         spec: specPath, name: plan.spec.name, jobs: plan.jobs.length, ...plan.counts,
         estimatedMs: plan.estimatedMs, estimatedWallMs: plan.estimatedMs / workers, workers, estimatesFromBench: plan.fromBench,
-        missingWeights: plan.missingWeights,
+        missingWeights: plan.missingWeights, codeVersion: plan.jobs[0]?.codeVersion,
       };
       ctx().print(out, () =>
         [
@@ -87,7 +87,7 @@ export function register(program: Command, ctx: () => CliContext): void {
       const line =
         `${plan.spec.name}: ${summary.done} done, ${summary.failed} failed, ${summary.remaining} remaining, ` +
         `${summary.skipped} already in ${o.db}${summary.interrupted ? ' (interrupted)' : ''}`;
-      c.print({ ...summary, db: o.db, outDir }, () => line);
+      c.print({ ...summary, db: o.db, outDir, codeVersion: plan.jobs[0]?.codeVersion }, () => line);
       if (summary.interrupted || summary.remaining > 0) process.exitCode = 130;
       else if (summary.failed > 0) process.exitCode = 1;
     });
