@@ -65,3 +65,19 @@ test('rd: a webp sweep gets a BD-rate against jpeg; unknown codecs are refused',
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /^advlic: error \[E_MODEL_UNKNOWN\]: unknown classical codec "nosuchcodec"[^\n]*\n$/);
 });
+
+test('rd: an architecture name means all its shipped qualities (one curve, sorted by quality)', async () => {
+  const w = join(dir, 'weights');
+  for (const q of ['2', '1']) {
+    await runJson(['models', 'import', TINY_HYPERPRIOR, '--quality', q, '--out', join(w, `bmshj2018-hyperprior-q${q}.safetensors`), '--kodak', data, '--kodak-images', '1']);
+  }
+  const r = await runJson<RdResult>(['rd', '--models', 'bmshj2018-hyperprior', '--weights-dir', w, '--codecs', 'jpeg@q10,jpeg@q30', '--data', join(data, 'b.png'), '-o', join(dir, 'out4')]);
+  const learned = r.points.filter((p) => p.kind === 'learned');
+  assert.deepEqual(learned.map((p) => p.spec), ['bmshj2018-hyperprior@1', 'bmshj2018-hyperprior@2']);
+  assert.ok(learned.every((p) => p.curve === 'bmshj2018-hyperprior'));
+  // Same weights under two labels: same point.
+  assert.equal(learned[0]!.bpp, learned[1]!.bpp);
+  const none = await runCli(['rd', '--models', 'mbt2018', '--weights-dir', w, '--data', data, '-o', join(dir, 'out5')]);
+  assert.notEqual(none.code, 0);
+  assert.match(none.stderr, /^advlic: error \[E_MODEL_UNKNOWN\]: no shipped weights for mbt2018[^\n]*\n$/);
+});
