@@ -1,0 +1,272 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tf } from '../../engine/index.js';
+import { CheckpointError, ConfigError } from '../../errors.js';
+import { LearnedCodec } from '../../codec/learned-codec.js';
+import type { RgbImage } from '../../image/types.js';
+import { createModel, inferConfigFromStateDict, lambdaForQuality } from '../../models/registry.js';
+import type { LearnedModel } from '../../models/types.js';
+import { loadWeightsFile } from '../../models/weights/load.js';
+import type { StateDict } from '../../models/weights/types.js';
+import { codeVersion } from '../../version.js';
+import { Adam } from '../../train/adam.js';
+import { readCheckpointFile, writeCheckpointFile } from '../../train/checkpoint-file.js';
+import { clipScale } from '../../train/clip-grads.js';
+import { sampleBatch } from '../../train/crop-sampler.js';
+import { loadImageFolder, type CachedImage } from '../../train/image-folder.js';
+import { MetricsLog } from '../../train/metrics-log.js';
+import { silentProgress, type TrainProgress } from '../../train/progress.js';
+import { rdLoss } from '../../train/rd-loss.js';
+import { Rng, type RngState } from '../../train/rng.js';
+import { StepNoise } from '../../train/step-noise.js';
+import { loadValidationImages, validate, type ValidationResult } from '../../train/validate.js';
+import { baseWeightsPath } from './base-weights.js';
+import { batchPgd, goalSpec } from './batch-pgd.js';
+import { ADV_TRAIN_DEFAULTS, epsilonAt, parseAdvTrainConfig, type AdvTrainConfig } from './config.js';
+import { writeDefendedWeights } from './write-defended-weights.js';
+
+interface AdvCheckpointState {
+  kind: 'advlic-advtrain-checkpoint';
+  version: 1;
+  config: AdvTrainConfig;
+  step: number;
+  rng: RngState;
+  adamStep: number;
+  auxAdamStep: number;
+  elapsed: number;
+  codeVersion: string;
+}
+
+export type AdvTrainRequest = Partial<AdvTrainConfig> & Pick<AdvTrainConfig, 'model' | 'out'> & { quality?: number; lambda?: number };
+
+export interface AdvTrainSummary {
+  steps: number;
+  stepsPerSecond: number;
+  final: ValidationResult;
+  weightsPath: string;
+  manifestPath: string;
+  checkpointPath: string;
+}
+
+export const ADV_CHECKPOINT_NAME = 'advtrain.ckpt';
+
+/**
+ * Adversarial fine-tuning, composed from src/train's pieces (crop sampler, step noise, RD
+ * loss, Adam, clipping, checkpoint container, metrics log, validation) — its Trainer has no
+ * per-batch input hook, so this loop is its own: per step, PGD examples are regenerated
+ * against the current weights (in 'noise' or 'ste' mode), mixed with clean crops, and the RD
+ * loss of the mix (distortion vs the ORIGINAL crops) is minimised. Everything random derives
+ * from cfg.seed and the step, so a resumed run repeats an uninterrupted one.
+ */
+export class AdvTrainer {
+  private trainTime = 0;
+  private stepsThisProcess = 0;
+  private readonly mainVars: Array<[string, tf.Variable]>;
+  private readonly auxVars: Array<[string, tf.Variable]>;
+  private readonly codec: LearnedCodec;
+
+  private constructor(
+    readonly cfg: AdvTrainConfig,
+    readonly model: LearnedModel,
+    private readonly images: CachedImage[],
+    private readonly valImages: RgbImage[],
+    private readonly adam: Adam,
+    private readonly auxAdam: Adam,
+    private rng: Rng,
+    private readonly noise: StepNoise,
+    private readonly log: MetricsLog,
+    private readonly progress: TrainProgress,
+    public step: number,
+    private readonly elapsedBefore: number,
+  ) {
+    this.mainVars = [...model.parameters()];
+    this.auxVars = [...model.auxParameters()];
+    this.codec = new LearnedCodec(model, { weightsHash: cfg.baseWeightsSha256, quality: cfg.quality });
+  }
+
+  get checkpointPath(): string {
+    return join(this.cfg.out, ADV_CHECKPOINT_NAME);
+  }
+
+  /** A new run from the base weights; quality and λ default to the base manifest's. */
+  static async create(req: AdvTrainRequest, opts: { progress?: TrainProgress } = {}): Promise<AdvTrainer> {
+    const baseWeights = baseWeightsPath(req.model);
+    const w = await loadWeightsFile(baseWeights);
+    const quality = req.quality ?? w.manifest?.quality;
+    if (quality === undefined) throw new ConfigError(`${req.model} has no manifest quality: pass --quality`);
+    const cfg = parseAdvTrainConfig({
+      ...ADV_TRAIN_DEFAULTS,
+      command: '',
+      ...req,
+      baseWeights,
+      baseWeightsSha256: w.sha256,
+      quality,
+      lambda: req.lambda ?? w.manifest?.lambda ?? lambdaForQuality(quality),
+    });
+    return AdvTrainer.build(cfg, opts.progress ?? silentProgress, { base: w.stateDict });
+  }
+
+  static async resume(checkpointPath: string, opts: { steps?: number; progress?: TrainProgress } = {}): Promise<AdvTrainer> {
+    const ckpt = await readCheckpointFile<AdvCheckpointState>(checkpointPath);
+    if (ckpt.state?.kind !== 'advlic-advtrain-checkpoint' || ckpt.state.version !== 1) {
+      throw new CheckpointError(`${checkpointPath} is not a version-1 advlic adversarial-training checkpoint`);
+    }
+    const cfg = parseAdvTrainConfig({ ...ckpt.state.config, ...(opts.steps ? { steps: opts.steps } : {}) });
+    return AdvTrainer.build(cfg, opts.progress ?? silentProgress, { resume: { state: ckpt.state, tensors: ckpt.tensors } });
+  }
+
+  private static async build(
+    cfg: AdvTrainConfig,
+    progress: TrainProgress,
+    from: { base?: StateDict; resume?: { state: AdvCheckpointState; tensors: StateDict } },
+  ): Promise<AdvTrainer> {
+    await mkdir(cfg.out, { recursive: true });
+    const { images } = await loadImageFolder(cfg.data, { minSide: cfg.crop, limit: cfg.dataLimit });
+    const valImages = await loadValidationImages(cfg.valData, cfg.valCount, cfg.valCrop);
+    const sd = from.resume ? pick(from.resume.tensors, 'model/') : from.base!;
+    const model = createModel(inferConfigFromStateDict(sd));
+    try {
+      model.loadStateDict(sd);
+      const noise = new StepNoise(cfg.seed);
+      model.noise = noise;
+      const adam = new Adam(model.parameters(), { lr: cfg.lr });
+      const auxAdam = new Adam(model.auxParameters(), { lr: cfg.auxLr });
+      let rng = Rng.fromSeed(cfg.seed, 0xad7);
+      const r = from.resume;
+      if (r) {
+        adam.importState({ step: r.state.adamStep, m: moments(r.tensors, 'adam.m/'), v: moments(r.tensors, 'adam.v/') });
+        auxAdam.importState({ step: r.state.auxAdamStep, m: moments(r.tensors, 'aux.m/'), v: moments(r.tensors, 'aux.v/') });
+        rng = Rng.fromState(r.state.rng);
+      }
+      const log = await MetricsLog.open(join(cfg.out, 'metrics.csv'), r?.state.step);
+      return new AdvTrainer(cfg, model, images, valImages, adam, auxAdam, rng, noise, log, progress, r?.state.step ?? 0, r?.state.elapsed ?? 0);
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+  }
+
+  /** One step: PGD on the first ⌈mix·batch⌉ crops against the current weights, then RD loss on the mix. */
+  trainStep(): { loss: number; bpp: number; mse: number; norm: number; eps: number } {
+    const { cfg, model } = this;
+    const t0 = performance.now();
+    this.noise.beginStep(this.step);
+    const x = tf.tensor4d(sampleBatch(this.images, this.rng, { batch: cfg.batch, crop: cfg.crop, flip: true }), [cfg.batch, cfg.crop, cfg.crop, 3]);
+    const nAdv = Math.round(cfg.mix * cfg.batch);
+    const eps = epsilonAt(cfg, this.step);
+    let input = x;
+    if (nAdv > 0) {
+      const xs = tf.slice(x, 0, nAdv);
+      const adv = batchPgd(this.codec, xs, { goal: goalSpec(cfg.goal, cfg.lambda), eps, steps: cfg.attackSteps, quant: cfg.attackQuant, seed: (cfg.seed * 7919 + this.step) >>> 0 });
+      input = tf.concat([adv, tf.slice(x, nAdv)], 0);
+      tf.dispose([xs, adv]);
+    }
+    let terms: number[] = [];
+    const main = tf.variableGrads(() => {
+      const t = rdLoss(model.forward(input, 'noise'), x, cfg.lambda, 'mse');
+      terms = [t.bpp.dataSync()[0]!, t.mse.dataSync()[0]!];
+      return t.loss;
+    }, this.mainVars.map(([, v]) => v));
+    if (input !== x) input.dispose();
+    x.dispose();
+    const grads = byKey(this.mainVars, main.grads);
+    const { scale, norm } = clipScale(grads, cfg.clip);
+    this.adam.apply(grads, scale);
+    tf.dispose(Object.values(main.grads));
+    const aux = tf.variableGrads(() => model.auxLoss(), this.auxVars.map(([, v]) => v));
+    this.auxAdam.apply(byKey(this.auxVars, aux.grads));
+    tf.dispose([aux.value, ...Object.values(aux.grads)]);
+    const loss = main.value.dataSync()[0]!;
+    main.value.dispose();
+    if (!Number.isFinite(loss)) throw new ConfigError(`adversarial training diverged at step ${this.step} (loss ${loss}); lower --lr`);
+    this.step++;
+    this.trainTime += performance.now() - t0;
+    this.stepsThisProcess++;
+    const [bpp, mse] = terms as [number, number];
+    this.log.add({ step: this.step, lr: cfg.lr, loss, bpp, mse, psnr: -10 * Math.log10(mse), aux: NaN, gradNorm: Number(norm), elapsed: this.elapsedBefore + this.trainTime / 1000 });
+    return { loss, bpp, mse, norm: Number(norm), eps };
+  }
+
+  async run(): Promise<AdvTrainSummary> {
+    const { cfg } = this;
+    this.progress.start(cfg.steps, this.step);
+    try {
+      while (this.step < cfg.steps) {
+        const r = this.trainStep();
+        if (this.step % cfg.logEvery === 0) this.progress.update(this.step, { loss: r.loss, bpp: r.bpp, psnr: -10 * Math.log10(r.mse) });
+        if (this.step % cfg.ckptEvery === 0 || this.step === cfg.steps) await this.saveCheckpoint();
+      }
+    } finally {
+      this.progress.stop();
+    }
+    const final = validate(this.model, this.valImages, cfg.lambda, 'mse');
+    const { weightsPath, manifestPath } = await writeDefendedWeights(cfg, this.model, this.step, final);
+    return {
+      steps: this.step,
+      stepsPerSecond: this.stepsThisProcess / Math.max(this.trainTime / 1000, 1e-9),
+      final,
+      weightsPath,
+      manifestPath,
+      checkpointPath: this.checkpointPath,
+    };
+  }
+
+  async saveCheckpoint(): Promise<void> {
+    await this.log.flush();
+    const tensors: StateDict = new Map();
+    for (const [k, t] of this.model.stateDict()) tensors.set(`model/${k}`, t);
+    const main = this.adam.exportState();
+    const aux = this.auxAdam.exportState();
+    for (const [prefix, st] of [['adam', main], ['aux', aux]] as const) {
+      for (const [k, d] of st.m) tensors.set(`${prefix}.m/${k}`, { dtype: 'float32', shape: [d.length], data: d });
+      for (const [k, d] of st.v) tensors.set(`${prefix}.v/${k}`, { dtype: 'float32', shape: [d.length], data: d });
+    }
+    const state: AdvCheckpointState = {
+      kind: 'advlic-advtrain-checkpoint',
+      version: 1,
+      config: this.cfg,
+      step: this.step,
+      rng: this.rng.state(),
+      adamStep: main.step,
+      auxAdamStep: aux.step,
+      elapsed: this.elapsedBefore + this.trainTime / 1000,
+      codeVersion: codeVersion(),
+    };
+    await writeCheckpointFile(this.checkpointPath, { state, tensors });
+  }
+
+  /** The model as a differentiable codec (shares the weights; do not dispose it separately). */
+  asCodec(): LearnedCodec {
+    return this.codec;
+  }
+
+  dispose(): void {
+    this.adam.dispose();
+    this.auxAdam.dispose();
+    this.model.dispose();
+  }
+}
+
+function byKey(vars: Array<[string, tf.Variable]>, grads: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
+  const out: Record<string, tf.Tensor> = {};
+  for (const [key, v] of vars) {
+    const g = grads[v.name];
+    if (g) out[key] = g;
+  }
+  return out;
+}
+
+function pick(tensors: StateDict, prefix: string): StateDict {
+  const out: StateDict = new Map();
+  for (const [k, t] of tensors) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), t);
+  return out;
+}
+
+function moments(tensors: StateDict, prefix: string): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const [k, t] of pick(tensors, prefix)) {
+    if (!(t.data instanceof Float32Array)) throw new CheckpointError(`checkpoint tensor ${prefix}${k} is not float32`);
+    out.set(k, t.data);
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { ConfigError } from '../../errors.js';
+
+/**
+ * An adversarial fine-tuning run (Madry-style, for codecs): each step, a batch of crops is
+ * drawn; a fraction `mix` of it is replaced by PGD examples crafted against the CURRENT
+ * weights; the RD loss is taken on the mix, distortion always measured against the ORIGINAL
+ * crops. Stored in every checkpoint so `--resume` continues with the same settings.
+ */
+export const AdvTrainConfigSchema = z.object({
+  /** Base weights: a shipped name (bmshj2018-hyperprior@3) or a weights file. */
+  model: z.string().min(1),
+  /** Resolved base weights file and its sha256 (filled in by create). */
+  baseWeights: z.string().min(1),
+  baseWeightsSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  quality: z.number().int().min(1).max(8),
+  lambda: z.number().positive(),
+  attack: z.enum(['pgd']),
+  goal: z.enum(['distortion', 'rate', 'both']),
+  /** L∞ budget on the [0,1] scale. */
+  eps: z.number().positive().max(1),
+  /** PGD steps per training step (3–5 keeps it affordable). */
+  attackSteps: z.number().int().positive(),
+  /** Quantization inside the attack's forward pass. */
+  attackQuant: z.enum(['noise', 'ste']),
+  /** Fraction of each batch replaced by adversarial crops. */
+  mix: z.number().min(0).max(1),
+  /** Linear ε ramp over this many steps (0: full ε from the start). */
+  rampSteps: z.number().int().nonnegative(),
+  steps: z.number().int().positive(),
+  batch: z.number().int().positive(),
+  crop: z.number().int().positive(),
+  lr: z.number().positive(),
+  auxLr: z.number().positive(),
+  clip: z.number().nonnegative(),
+  seed: z.number().int().nonnegative(),
+  data: z.string().min(1),
+  dataLimit: z.number().int().positive().optional(),
+  valData: z.string().min(1),
+  valCount: z.number().int().nonnegative(),
+  valCrop: z.number().int().nonnegative(),
+  ckptEvery: z.number().int().positive(),
+  logEvery: z.number().int().positive(),
+  out: z.string().min(1),
+  command: z.string(),
+});
+
+export type AdvTrainConfig = z.infer<typeof AdvTrainConfigSchema>;
+
+export const ADV_TRAIN_DEFAULTS = {
+  attack: 'pgd',
+  goal: 'both',
+  eps: 8 / 255,
+  attackSteps: 3,
+  attackQuant: 'noise',
+  mix: 0.5,
+  rampSteps: 0,
+  steps: 200,
+  batch: 4,
+  crop: 128,
+  lr: 1e-5,
+  auxLr: 1e-3,
+  clip: 1,
+  seed: 0,
+  data: '../shared/data/train/bsds500',
+  valData: '../shared/data/kodak',
+  valCount: 2,
+  valCrop: 256,
+  ckptEvery: 50,
+  logEvery: 5,
+} as const;
+
+export function parseAdvTrainConfig(input: unknown): AdvTrainConfig {
+  const r = AdvTrainConfigSchema.safeParse(input);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new ConfigError(`bad adversarial-training option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return r.data;
+}
+
+/** ε at a step: the linear curriculum ramp, then constant. */
+export function epsilonAt(cfg: Pick<AdvTrainConfig, 'eps' | 'rampSteps'>, step: number): number {
+  return cfg.rampSteps > 0 ? cfg.eps * Math.min(1, (step + 1) / cfg.rampSteps) : cfg.eps;
+}
