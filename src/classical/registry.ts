@@ -37,8 +37,10 @@ export async function classicalCodecFromSpec(spec: string): Promise<Codec | unde
 export interface ClassicalCodecStatus {
   name: string;
   available: boolean;
-  /** The external tools it runs (absent for the sharp-based codecs). */
+  /** The external tools it runs, comma-separated (absent for the sharp-based codecs). */
   tool?: string;
+  /** The same as a list ([] for the sharp-based codecs). */
+  tools: string[];
   /** Why it is unavailable. */
   reason?: string;
   description: string;
@@ -53,6 +55,7 @@ export async function listClassicalCodecs(): Promise<ClassicalCodecStatus[]> {
     const status: ClassicalCodecStatus = {
       name: def.name,
       available: missing.length === 0,
+      tools: [...def.tools],
       description: def.description,
       defaultSweep: [...def.defaultSweep],
     };

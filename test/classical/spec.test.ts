@@ -67,6 +67,7 @@ test('spec: listClassicalCodecs reports availability, tools and sweeps', async (
     assert.ok(c.defaultSweep.length >= 5, c.name);
     for (const s of c.defaultSweep) assert.ok((await id(s))?.startsWith(`${c.name}@`), `${c.name} sweep spec ${s}`);
     if (!c.available) assert.match(c.reason!, /not found on PATH/);
+    assert.equal(c.tool, c.tools.length ? c.tools.join(', ') : undefined);
   }
   assert.equal(list.find((c) => c.name === 'jpeg')!.available, true);
 });
