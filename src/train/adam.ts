@@ -18,10 +18,12 @@ export interface AdamOptions {
  * Adam with PyTorch's update rule (torch.optim.Adam, no weight decay):
  *   m ← β1·m + (1−β1)·g,  v ← β2·v + (1−β2)·g²,
  *   p ← p − (lr / (1−β1^t)) · m / (√v / √(1−β2^t) + ε).
- * Why not tf.train.adam: its bias correction lives in float32 variables updated by repeated
- * multiplication and is restored by pow() in setWeights, so a resumed run drifts from an
- * uninterrupted one in the last bits; here the corrections are computed on the host from the
- * integer step, and the state is exactly (t, m, v). The learning rate can change every step.
+ * One fused pass per parameter over host arrays (the engines keep tensor data in host memory):
+ * ~12 tensor ops per parameter, each allocating, become one loop; the gradient scale (clipping)
+ * is folded in. Why not tf.train.adam: its bias corrections live in float32 variables updated
+ * by repeated multiplication and are restored by pow() in setWeights, so a resumed run drifts
+ * from an uninterrupted one in the last bits; here they are computed from the integer step,
+ * and the whole state is (t, m, v). The learning rate may change every step.
  * Parameters are keyed by state-dict names, so a checkpoint maps moments to weights by name.
  */
 export class Adam {
@@ -30,8 +32,8 @@ export class Adam {
   private readonly eps: number;
   lr: number;
   private t = 0;
-  private readonly m = new Map<string, tf.Variable>();
-  private readonly v = new Map<string, tf.Variable>();
+  private readonly m = new Map<string, Float32Array>();
+  private readonly v = new Map<string, Float32Array>();
 
   constructor(
     private readonly params: Map<string, tf.Variable>,
@@ -42,8 +44,8 @@ export class Adam {
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
     for (const [key, p] of params) {
-      this.m.set(key, tf.variable(tf.zerosLike(p), false));
-      this.v.set(key, tf.variable(tf.zerosLike(p), false));
+      this.m.set(key, new Float32Array(p.size));
+      this.v.set(key, new Float32Array(p.size));
     }
   }
 
@@ -53,37 +55,38 @@ export class Adam {
 
   /**
    * One update. `grads` is keyed like the parameters (missing keys are left untouched);
-   * `gradScale` (e.g. the clip-by-norm factor) multiplies every gradient, on the device.
+   * `gradScale` (e.g. the clip-by-norm factor) multiplies every gradient.
    */
-  apply(grads: Record<string, tf.Tensor>, gradScale?: tf.Scalar): void {
+  apply(grads: Record<string, tf.Tensor>, gradScale = 1): void {
     this.t++;
-    const bc1 = 1 - this.beta1 ** this.t;
-    const bc2 = 1 - this.beta2 ** this.t;
-    const stepSize = this.lr / bc1;
-    const sqrtBc2 = Math.sqrt(bc2);
-    tf.tidy(() => {
-      for (const [key, p] of this.params) {
-        const raw = grads[key];
-        if (raw === undefined) continue;
-        const g = gradScale ? tf.mul(raw, gradScale) : raw;
-        const m = this.m.get(key)!;
-        const v = this.v.get(key)!;
-        const m1 = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
-        const v1 = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
-        const denom = tf.add(tf.div(tf.sqrt(v1), sqrtBc2), this.eps);
-        m.assign(m1);
-        v.assign(v1);
-        p.assign(tf.sub(p, tf.mul(tf.div(m1, denom), stepSize)));
+    const b1 = this.beta1;
+    const b2 = this.beta2;
+    const eps = this.eps;
+    const stepSize = this.lr / (1 - b1 ** this.t);
+    const invSqrtBc2 = 1 / Math.sqrt(1 - b2 ** this.t);
+    for (const [key, p] of this.params) {
+      const gt = grads[key];
+      if (gt === undefined) continue;
+      const g = gt.dataSync() as Float32Array;
+      const w = p.dataSync() as Float32Array;
+      const m = this.m.get(key)!;
+      const v = this.v.get(key)!;
+      const next = new Float32Array(w.length);
+      for (let i = 0; i < w.length; i++) {
+        const gi = g[i]! * gradScale;
+        const mi = b1 * m[i]! + (1 - b1) * gi;
+        const vi = b2 * v[i]! + (1 - b2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        next[i] = w[i]! - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
       }
-    });
+      tf.tidy(() => p.assign(tf.tensor(next, p.shape, 'float32')));
+    }
   }
 
-  async exportState(): Promise<AdamState> {
-    const m = new Map<string, Float32Array>();
-    const v = new Map<string, Float32Array>();
-    for (const [key, t] of this.m) m.set(key, Float32Array.from((await t.data()) as Float32Array));
-    for (const [key, t] of this.v) v.set(key, Float32Array.from((await t.data()) as Float32Array));
-    return { step: this.t, m, v };
+  exportState(): AdamState {
+    const copy = (src: Map<string, Float32Array>) => new Map([...src].map(([k, a]) => [k, a.slice()]));
+    return { step: this.t, m: copy(this.m), v: copy(this.v) };
   }
 
   /** Restores a saved state; throws RangeError naming the first key that is missing or mis-sized. */
@@ -93,14 +96,13 @@ export class Adam {
         const data = src.get(key);
         if (!data) throw new RangeError(`optimizer state has no ${which} for parameter ${key}`);
         if (data.length !== p.size) throw new RangeError(`optimizer ${which} for ${key} has ${data.length} values, parameter has ${p.size}`);
-        tf.tidy(() => dst.get(key)!.assign(tf.tensor(data, p.shape, 'float32')));
+        dst.set(key, Float32Array.from(data));
       }
     }
     this.t = state.step;
   }
 
   dispose(): void {
-    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
     this.m.clear();
     this.v.clear();
   }

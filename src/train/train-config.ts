@@ -42,6 +42,8 @@ export const TrainConfigSchema = z.object({
   out: z.string().min(1),
   /** Weights (safetensors or CompressAI .pth.tar) to start from instead of a random init. */
   init: z.string().optional(),
+  /** With init: take only the tensors whose key and shape match (warm start from another architecture). */
+  initPartial: z.boolean().optional(),
   fp16: z.boolean(),
   /** The command line that started the run (manifest). */
   command: z.string(),
@@ -68,6 +70,7 @@ export const TRAIN_DEFAULTS = {
   ckptEvery: 500,
   logEvery: 10,
   fp16: false,
+  initPartial: false,
 } as const satisfies Partial<TrainConfig>;
 
 export function parseTrainConfig(input: unknown): TrainConfig {

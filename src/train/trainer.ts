@@ -1,3 +1,4 @@
+import { loadMatchingTensors } from './partial-init.js';
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,7 +41,7 @@ interface CheckpointState {
   codeVersion: string;
 }
 
-/** Per-step scalars kept on the device until the next sync point (no per-step host reads). */
+/** Per-step loss scalars, kept as tensors and read in one batch at the next log point. */
 interface PendingStep {
   step: number;
   lr: number;
@@ -49,7 +50,8 @@ interface PendingStep {
   mse: tf.Scalar;
   msssim?: tf.Scalar;
   aux: tf.Scalar;
-  norm: tf.Scalar;
+  /** Global gradient norm before clipping. */
+  norm: number;
 }
 
 export interface TrainSummary {
@@ -138,6 +140,9 @@ export class Trainer {
     try {
       if (resume) {
         model.loadStateDict(pick(resume.tensors, 'model/'));
+      } else if (cfg.init && cfg.initPartial) {
+        const r = loadMatchingTensors(model, (await loadWeightsFile(cfg.init)).stateDict);
+        process.stderr.write(`init: ${r.loaded}/${r.total} tensors from ${cfg.init} (the rest keep their fresh init)\n`);
       } else if (cfg.init) {
         model.loadStateDict((await loadWeightsFile(cfg.init)).stateDict);
       }
@@ -182,7 +187,7 @@ export class Trainer {
     const { scale, norm } = clipScale(grads, cfg.clip);
     this.adam.lr = lr;
     this.adam.apply(grads, scale);
-    tf.dispose([scale, ...Object.values(main.grads)]);
+    tf.dispose(Object.values(main.grads));
 
     const aux = tf.variableGrads(() => model.auxLoss(), this.auxVars.map(([, v]) => v));
     this.auxAdam.apply(byKey(this.auxVars, aux.grads));
@@ -254,10 +259,10 @@ export class Trainer {
         psnr: -10 * Math.log10(mse),
         ...(msssim !== undefined ? { msssim } : {}),
         aux: (await read(p.aux))!,
-        gradNorm: (await read(p.norm))!,
+        gradNorm: p.norm,
         elapsed,
       };
-      tf.dispose([p.loss, p.bpp, p.mse, p.aux, p.norm, ...(p.msssim ? [p.msssim] : [])]);
+      tf.dispose([p.loss, p.bpp, p.mse, p.aux, ...(p.msssim ? [p.msssim] : [])]);
       this.log.add(last);
       if (!Number.isFinite(last.loss)) {
         throw new ConfigError(`training diverged at step ${p.step} (loss ${last.loss}); lower --lr or resume from the last checkpoint`);
@@ -273,8 +278,8 @@ export class Trainer {
     await this.log.flush();
     const tensors: StateDict = new Map();
     for (const [k, t] of this.model.stateDict()) tensors.set(`model/${k}`, t);
-    const main = await this.adam.exportState();
-    const aux = await this.auxAdam.exportState();
+    const main = this.adam.exportState();
+    const aux = this.auxAdam.exportState();
     for (const [prefix, st] of [['adam', main], ['aux', aux]] as const) {
       for (const [k, d] of st.m) tensors.set(`${prefix}.m/${k}`, { dtype: 'float32', shape: [d.length], data: d });
       for (const [k, d] of st.v) tensors.set(`${prefix}.v/${k}`, { dtype: 'float32', shape: [d.length], data: d });
@@ -302,13 +307,13 @@ export class Trainer {
   }
 
   /** Both optimizers' state (step counters and moments), e.g. to check a resume. */
-  async optimizerState(): Promise<{ main: AdamState; aux: AdamState }> {
-    return { main: await this.adam.exportState(), aux: await this.auxAdam.exportState() };
+  optimizerState(): { main: AdamState; aux: AdamState } {
+    return { main: this.adam.exportState(), aux: this.auxAdam.exportState() };
   }
 
   /** Frees the model and optimizer tensors (pending scalars included). */
   dispose(): void {
-    for (const p of this.pending) tf.dispose([p.loss, p.bpp, p.mse, p.aux, p.norm, ...(p.msssim ? [p.msssim] : [])]);
+    for (const p of this.pending) tf.dispose([p.loss, p.bpp, p.mse, p.aux, ...(p.msssim ? [p.msssim] : [])]);
     this.pending = [];
     this.adam.dispose();
     this.auxAdam.dispose();

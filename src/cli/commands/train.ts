@@ -37,6 +37,7 @@ interface TrainFlags {
   logEvery: string;
   out?: string;
   init?: string;
+  initPartial?: boolean;
   fp16?: boolean;
   resume?: string | boolean;
   progress: boolean;
@@ -93,6 +94,7 @@ function buildConfig(o: TrainFlags, command: string): TrainConfig {
     logEvery: num('log-every', o.logEvery, { int: true, min: 1 }),
     out: resolve(o.out),
     ...(o.init ? { init: resolve(o.init) } : {}),
+    initPartial: o.initPartial === true,
     fp16: Boolean(o.fp16),
     command,
   };
@@ -141,6 +143,7 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--log-every <n>', 'read losses back and append metrics.csv every n steps', String(d.logEvery))
     .option('--out <dir>', 'run folder: checkpoint.ckpt, metrics.csv, loss.svg, weights + manifest')
     .option('--init <weights>', 'start from these weights (safetensors or .pth.tar), e.g. to fine-tune to a new λ')
+    .option('--init-partial', 'with --init: take only tensors whose name and shape match (warm start from another architecture)')
     .option('--fp16', 'store the shipped weights as float16')
     .option('--resume [checkpoint]', `continue a run exactly (default: OUT/${CHECKPOINT_NAME})`)
     .option('--no-progress', 'no progress bar')
