@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { initEngine } from '../../engine/index.js';
-import { UsageError, WeightsMismatchError } from '../../errors.js';
+import { CodecError, UsageError, WeightsMismatchError } from '../../errors.js';
 import { PACKAGE_ROOT, codeVersion } from '../../version.js';
 import { ARCH_NAMES, type ArchName } from '../../models/types.js';
 import { availableArchitectures, configForQuality, createModel, inferConfigFromStateDict, isArchName, lambdaForQuality } from '../../models/registry.js';
@@ -177,7 +177,8 @@ export async function modelsImport(ckpt: string, o: ImportOptions, command: stri
     codec.dispose();
   }
   const mean = meanResults(codec.id, rows);
-  const kodak: WeightsManifest['kodak'] = { psnr: mean.psnr ?? Infinity, bpp: mean.bppReal ?? 0, ...(mean.msSsim !== null ? { msssim: mean.msSsim } : {}) };
+  if (mean.psnr === null || mean.bppReal === null) throw new CodecError(`measuring ${o.out}: PSNR is infinite (lossless?) or no rate was measured; the manifest needs finite numbers`);
+  const kodak: WeightsManifest['kodak'] = { psnr: mean.psnr, bpp: mean.bppReal, ...(mean.msSsim !== null ? { msssim: mean.msSsim } : {}) };
   const manifest = ManifestSchema.parse({
     arch,
     N: inferred.N,
