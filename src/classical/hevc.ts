@@ -8,6 +8,9 @@
  * VPS/SPS/PPS, the slice) plus advlic's 5-byte end-of-bitstream NAL (and, for odd sizes in 4:2:0
  * only, a ~15-byte crop NAL) — see annexb-trailer.ts. No container.
  * Native parameter: qp 0..51; common q 0..100 → qp = round(51·(100 − q)/100).
+ * Integrity: truncation is always caught (end marker). Bit flips inside the slice decode
+ * silently, as in JPEG; `:md5` adds x265's MD5 decoded-picture-hash SEI (~54 bytes, counted),
+ * which the decoder then verifies (`-err_detect crccheck+explode`) and refuses on mismatch.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +28,8 @@ export interface HevcOptions {
   qp: number;
   chroma: ChromaFormat;
   preset: string;
+  /** Emit and verify an MD5 picture hash SEI. */
+  md5?: boolean;
   timeoutMs?: number;
 }
 
@@ -37,7 +42,7 @@ export class HevcCodec implements Codec {
   readonly id: string;
 
   constructor(readonly options: HevcOptions) {
-    this.id = `hevc@qp${options.qp}:${options.chroma}`;
+    this.id = `hevc@qp${options.qp}:${options.chroma}${options.md5 ? ':md5' : ''}`;
   }
 
   async compress(x: RgbImage): Promise<Uint8Array> {
@@ -51,7 +56,7 @@ export class HevcCodec implements Codec {
       await writeFile(input, yuvToBytes(frame));
       const params = [
         `qp=${qp}`, 'keyint=1', 'min-keyint=1', 'bframes=0', 'ipratio=1', 'info=0', 'log-level=error',
-        'range=full', 'colormatrix=smpte170m',
+        'range=full', 'colormatrix=smpte170m', `hash=${this.options.md5 ? 1 : 0}`,
       ].join(':');
       const args = [
         '-hide_banner', '-loglevel', 'error', '-nostdin',
@@ -74,7 +79,7 @@ export class HevcCodec implements Codec {
       const output = join(dir, 'out.y4m');
       await writeFile(input, stream);
       const args = [
-        '-hide_banner', '-loglevel', 'error', '-nostdin', '-err_detect', 'explode', '-xerror',
+        '-hide_banner', '-loglevel', 'error', '-nostdin', '-err_detect', 'crccheck+explode', '-xerror',
         '-f', 'hevc', '-i', input, '-strict', '-1', '-f', 'yuv4mpegpipe', '-y', output,
       ];
       await runTool('ffmpeg', args, {
@@ -107,7 +112,7 @@ export const hevcDef: ClassicalCodecDef = {
   name: 'hevc',
   aliases: ['h265', 'x265', 'bpg'],
   tools: ['ffmpeg'],
-  description: 'HEVC intra (ffmpeg/libx265, CQP, preset medium, 8-bit, BT.601 full range); native qp 0..51; :420 (default) | :444',
+  description: 'HEVC intra (ffmpeg/libx265, CQP, preset medium, 8-bit, BT.601 full range); native qp 0..51; :420 (default) | :444, :md5 (picture hash, ~54 bytes)',
   defaultSweep: [47, 42, 37, 32, 27, 22, 17].map((qp) => `hevc@qp${qp}`),
   native: { prefix: 'qp', min: 0, max: 51, integer: true, increasing: false },
   create(spec: ParsedSpec): Codec {
@@ -119,7 +124,8 @@ export const hevcDef: ClassicalCodecDef = {
     const opts: HevcOptions = { qp, chroma: '420', preset: 'medium' };
     for (const o of spec.options) {
       if (o === '420' || o === '444') opts.chroma = o;
-      else badOption('hevc', o, ':420, :444');
+      else if (o === 'md5') opts.md5 = true;
+      else badOption('hevc', o, ':420, :444, :md5');
     }
     return new HevcCodec(opts);
   },

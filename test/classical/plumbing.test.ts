@@ -86,3 +86,17 @@ test('hevc: garbage behind a valid end marker is refused by the decoder', { skip
   const garbage = appendTrailer(Uint8Array.from({ length: 300 }, (_, i) => (i * 131 + 7) & 255), HEVC_NAL);
   await assert.rejects(codec.decompress(garbage), (e: unknown) => e instanceof BitstreamError && /^hevc:/.test((e as Error).message));
 });
+
+test('hevc :md5: a flipped byte inside the slice is refused; without it the id and bytes differ only by the hash', { skip: (await findTool('ffmpeg')) ? false : 'hevc: tool ffmpeg not found on PATH' }, async () => {
+  const img = pattern(64, 48);
+  const plain = (await classicalCodecFromSpec('hevc@qp30'))!;
+  const hashed = (await classicalCodecFromSpec('hevc@qp30:md5'))!;
+  assert.equal(hashed.id, 'hevc@qp30:420:md5');
+  const a = await plain.compress(img);
+  const b = await hashed.compress(img);
+  assert.ok(b.length - a.length >= 40 && b.length - a.length <= 70, `hash SEI costs ${b.length - a.length} bytes`);
+  await hashed.decompress(b); // intact stream verifies
+  const bad = Uint8Array.from(b);
+  bad[Math.floor(bad.length / 2)] ^= 0x5a;
+  await assert.rejects(hashed.decompress(bad), (e: unknown) => e instanceof BitstreamError && /^hevc:.*checksum/.test((e as Error).message));
+});
