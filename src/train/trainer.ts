@@ -138,6 +138,9 @@ export class Trainer {
     const noise = new StepNoise(cfg.seed);
     const model = buildTrainModel(cfg, noise);
     try {
+      if (cfg.crop % model.alignment !== 0) {
+        throw new ConfigError(`--crop ${cfg.crop} must be a multiple of ${model.alignment} for ${cfg.arch} (its total downsampling)`);
+      }
       if (resume) {
         model.loadStateDict(pick(resume.tensors, 'model/'));
       } else if (cfg.init && cfg.initPartial) {

@@ -106,3 +106,13 @@ test('a corrupt or truncated checkpoint is refused with CheckpointError', async 
   await writeFile(path, flipped);
   await assert.rejects(Trainer.resume(path), (e: unknown) => AdvlicError.is(e) && e.code === 'E_CHECKPOINT');
 });
+
+test('bad settings are refused up front with a ConfigError naming the option', async () => {
+  await assert.rejects(
+    Trainer.create(tinyConfig(data, join(root, 'bad'), { arch: 'bmshj2018-hyperprior', crop: 32 })),
+    (e: unknown) => AdvlicError.is(e) && e.code === 'E_CONFIG' && /--crop 32 must be a multiple of 64/.test(e.message),
+  );
+  await assert.rejects(Trainer.create(tinyConfig(join(root, 'missing'), join(root, 'bad'))), /does not exist/);
+  await assert.rejects(Trainer.create(tinyConfig(data, join(root, 'bad'), { crop: 128 })), /at least 128x128/);
+  await assert.rejects(Trainer.create(tinyConfig(data, join(root, 'bad'), { schedule: 'cosine' })), /bad --lr-schedule/);
+});
