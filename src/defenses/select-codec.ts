@@ -38,6 +38,9 @@ export abstract class SelectionDefence implements DefendedCodec {
   protected readonly seeds: SeedStream;
   private readonly eot: number;
 
+  /** The key of the chosen transform in the .alic extras. */
+  private readonly tag: string;
+
   constructor(readonly inner: DifferentiableCodec, name: string, protected readonly random: boolean, opts: SelectionOptions) {
     const quality = (inner as { quality?: number }).quality ?? 0;
     if (opts.lambda === undefined && !(quality >= 1 && quality <= 8)) {
@@ -45,6 +48,7 @@ export abstract class SelectionDefence implements DefendedCodec {
     }
     if (inner.kind !== 'learned') throw new ConfigError(`defence ${name} signals its transform in the .alic container: wrap a learned codec, not ${inner.id}`);
     this.lambda = opts.lambda ?? lambdaForQuality(quality);
+    this.tag = name === 'selfensemble' ? 'se' : name === 'twoway' ? 'tw' : name;
     this.id = opts.id;
     this.seeds = new SeedStream(opts.seed ?? 0);
     this.eot = opts.eotSamples ?? 4;
@@ -72,15 +76,17 @@ export abstract class SelectionDefence implements DefendedCodec {
       x.dispose();
     }
     const c = decodeContainer(best!.bytes);
-    return encodeContainer({ ...c, extras: { ...(c.extras ?? {}), defence: this.defence.name, transform: best!.p } });
+    // A short tag and [d, dy, dx]: the signalling costs real bytes, so it stays small.
+    return encodeContainer({ ...c, extras: { ...(c.extras ?? {}), [this.tag]: [best!.p.d, best!.p.dy, best!.p.dx] } });
   }
 
   async decompress(bytes: Uint8Array): Promise<RgbImage> {
     const extras = decodeContainer(bytes).extras;
-    if (extras?.defence !== this.defence.name) {
+    const t = extras?.[this.tag];
+    if (!Array.isArray(t) || t.length !== 3) {
       throw new BitstreamError(`bitstream was not written by the ${this.defence.name} defence (extras: ${JSON.stringify(extras ?? null)})`);
     }
-    return this.decodeWith(bytes, parsePlacement(extras.transform));
+    return this.decodeWith(bytes, parsePlacement({ d: t[0], dy: t[1], dx: t[2] }));
   }
 
   private async decodeWith(bytes: Uint8Array, p: Placement): Promise<RgbImage> {

@@ -39,8 +39,9 @@ for (const name of ['selfensemble', 'twoway'] as const) {
     const d = createDefence(name, codec, { seed: 5 });
     assert.equal(d.id, `${name}(${codec.id})`);
     const bytes = await d.compress(img);
-    const extras = decodeContainer(bytes).extras as { defence: string; transform: { d: number; dy: number; dx: number } };
-    assert.equal(extras.defence, name);
+    const tag = (decodeContainer(bytes).extras as Record<string, [number, number, number]>)[name === 'selfensemble' ? 'se' : 'tw']!;
+    assert.equal(tag.length, 3);
+    const extras = { transform: { d: tag[0], dy: tag[1], dx: tag[2] } };
     const decoded = await d.decompress(bytes);
     // Undefended path on the transformed image, inverted by hand.
     const t = applyPlacement(imageToTensor(img), extras.transform);

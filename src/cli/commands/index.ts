@@ -14,6 +14,7 @@ export async function loadCommands(): Promise<CommandModule[]> {
 }
 
 const COMMANDS: Array<() => Promise<CommandModule>> = [
+  () => import('./demo.js'),
   () => import('./selfcheck.js'),
   () => import('./grid.js'),
   () => import('./worker.js'),
@@ -26,5 +27,6 @@ const COMMANDS: Array<() => Promise<CommandModule>> = [
   () => import('./eval.js'),
   () => import('./inspect.js'),
   () => import('./rd.js'),
+  () => import('./defend.js'),
   () => import('./train.js'),
 ];

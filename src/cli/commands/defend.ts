@@ -1,0 +1,217 @@
+import { existsSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { initEngine } from '../../engine/index.js';
+import { UsageError } from '../../errors.js';
+import { readImage } from '../../image/read.js';
+import { progressBar, silentProgress } from '../../train/progress.js';
+import { ADV_CHECKPOINT_NAME, AdvTrainer, type AdvTrainSummary } from '../../defenses/adv-train/adv-trainer.js';
+import { ADV_TRAIN_DEFAULTS } from '../../defenses/adv-train/config.js';
+import { centreCrop } from '../../defenses/evaluate/crop.js';
+import { evaluateDefences, type DefenceReport } from '../../defenses/evaluate/evaluate-defences.js';
+import { reportMarkdown, writeDefenceReport } from '../../defenses/evaluate/render.js';
+import { DEFENCES } from '../../defenses/registry.js';
+import { parseFraction } from './attack.js';
+
+interface AdvTrainFlags {
+  model?: string;
+  quality?: string;
+  lambda?: string;
+  attack: string;
+  goal: string;
+  eps: string;
+  steps: string;
+  mode: string;
+  mix: string;
+  trainSteps: string;
+  ramp: string;
+  batch: string;
+  crop: string;
+  lr: string;
+  seed: string;
+  data: string;
+  dataLimit?: string;
+  valData: string;
+  valCount: string;
+  valCrop: string;
+  ckptEvery: string;
+  out: string;
+  resume?: string | boolean;
+  progress: boolean;
+}
+
+interface EvaluateFlags {
+  model: string;
+  quality?: string;
+  defences: string;
+  weights?: string;
+  bdModels?: string;
+  images: string;
+  count: string;
+  crop: string;
+  eps: string;
+  steps: string;
+  goal: string;
+  modes: string;
+  eot?: string;
+  seed: string;
+  out: string;
+}
+
+function int(v: string, flag: string, min = 0): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be an integer ≥ ${min}, got '${v}'`);
+  return n;
+}
+
+const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
+
+/** A folder (sorted, first `count`) or a comma list of files. */
+async function imagePaths(spec: string, count: number): Promise<string[]> {
+  if (existsSync(spec) && statSync(spec).isDirectory()) {
+    const files = (await readdir(spec)).filter((f) => IMAGE_EXT.has(extname(f).toLowerCase())).sort();
+    return files.slice(0, count || files.length).map((f) => join(spec, f));
+  }
+  const list = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const f of list) if (!existsSync(f)) throw new UsageError(`--images: no such file or folder '${f}'`);
+  return count ? list.slice(0, count) : list;
+}
+
+export function register(program: Command, ctx: () => CliContext): void {
+  const defend = program.command('defend').description('defences: adversarial fine-tuning and input-transform defences judged by adaptive attacks');
+
+  defend
+    .command('adv-train')
+    .description('fine-tune a model on clean + on-the-fly PGD crops (regenerated against the current weights); writes safetensors + manifest with a defence field')
+    .option('--model <spec>', 'base weights: shipped name (bmshj2018-hyperprior@3) or weights file')
+    .option('--quality <q>', 'quality label when the weights have no manifest')
+    .option('--lambda <λ>', 'RD λ (default: the manifest\'s or the quality\'s)')
+    .option('--attack <name>', 'attack used during training', 'pgd')
+    .option('--goal <g>', 'attack goal: distortion, rate or both (the RD cost)', ADV_TRAIN_DEFAULTS.goal)
+    .option('--eps <ε>', 'L∞ budget, fractions allowed', '8/255')
+    .option('--steps <n>', 'attack steps per training step', String(ADV_TRAIN_DEFAULTS.attackSteps))
+    .option('--mode <q>', 'quantization inside the attack: noise or ste', ADV_TRAIN_DEFAULTS.attackQuant)
+    .option('--mix <f>', 'fraction of each batch replaced by adversarial crops', String(ADV_TRAIN_DEFAULTS.mix))
+    .option('--train-steps <k>', 'optimisation steps (with --resume: the new total)', String(ADV_TRAIN_DEFAULTS.steps))
+    .option('--ramp <k>', 'curriculum: ramp ε linearly over the first k steps (0: off)', '0')
+    .option('--batch <n>', 'crops per batch', String(ADV_TRAIN_DEFAULTS.batch))
+    .option('--crop <px>', 'crop size', String(ADV_TRAIN_DEFAULTS.crop))
+    .option('--lr <lr>', 'learning rate', String(ADV_TRAIN_DEFAULTS.lr))
+    .option('--seed <n>', 'seed', '0')
+    .option('--data <dir>', 'training images', ADV_TRAIN_DEFAULTS.data)
+    .option('--data-limit <n>', 'use only the first n training images')
+    .option('--val-data <dir>', 'validation images (manifest PSNR/bpp)', ADV_TRAIN_DEFAULTS.valData)
+    .option('--val-count <n>', 'validation images', String(ADV_TRAIN_DEFAULTS.valCount))
+    .option('--val-crop <px>', 'centre-crop validation images (0: full)', String(ADV_TRAIN_DEFAULTS.valCrop))
+    .option('--ckpt-every <n>', 'checkpoint interval', String(ADV_TRAIN_DEFAULTS.ckptEvery))
+    .requiredOption('--out <dir>', 'output folder (weights, manifest, checkpoint, metrics.csv)')
+    .option('--resume [checkpoint]', `continue a run exactly (default: OUT/${ADV_CHECKPOINT_NAME})`)
+    .option('--no-progress', 'no progress bar')
+    .action(async (o: AdvTrainFlags) => {
+      const c = ctx();
+      await initEngine({ engine: c.engine });
+      const progress = o.progress && !c.json ? progressBar() : silentProgress;
+      const steps = int(o.trainSteps, '--train-steps', 1);
+      let trainer: AdvTrainer;
+      if (o.resume !== undefined && o.resume !== false) {
+        const path = typeof o.resume === 'string' ? resolve(o.resume) : join(resolve(o.out), ADV_CHECKPOINT_NAME);
+        trainer = await AdvTrainer.resume(path, { progress, steps });
+      } else {
+        if (!o.model) throw new UsageError('--model is required for a new run (or pass --resume)');
+        if (o.attack !== 'pgd') throw new UsageError(`--attack: only pgd is supported for training (got '${o.attack}')`);
+        if (!['distortion', 'rate', 'both'].includes(o.goal)) throw new UsageError(`--goal must be distortion, rate or both, got '${o.goal}'`);
+        if (o.mode !== 'noise' && o.mode !== 'ste') throw new UsageError(`--mode must be noise or ste, got '${o.mode}'`);
+        trainer = await AdvTrainer.create(
+          {
+            model: o.model,
+            out: resolve(o.out),
+            ...(o.quality ? { quality: int(o.quality, '--quality', 1) } : {}),
+            ...(o.lambda ? { lambda: parseFraction(o.lambda, '--lambda') } : {}),
+            attack: 'pgd',
+            goal: o.goal as 'distortion' | 'rate' | 'both',
+            eps: parseFraction(o.eps, '--eps'),
+            attackSteps: int(o.steps, '--steps', 1),
+            attackQuant: o.mode,
+            mix: parseFraction(o.mix, '--mix'),
+            rampSteps: int(o.ramp, '--ramp'),
+            steps,
+            batch: int(o.batch, '--batch', 1),
+            crop: int(o.crop, '--crop', 64),
+            lr: parseFraction(o.lr, '--lr'),
+            seed: int(o.seed, '--seed'),
+            data: o.data,
+            ...(o.dataLimit ? { dataLimit: int(o.dataLimit, '--data-limit', 1) } : {}),
+            valData: o.valData,
+            valCount: int(o.valCount, '--val-count'),
+            valCrop: int(o.valCrop, '--val-crop'),
+            ckptEvery: int(o.ckptEvery, '--ckpt-every', 1),
+            command: ['advlic', ...process.argv.slice(2)].join(' '),
+          },
+          { progress },
+        );
+      }
+      let summary: AdvTrainSummary;
+      try {
+        summary = await trainer.run();
+      } finally {
+        trainer.dispose();
+      }
+      c.print(summary, () =>
+        `adversarially fine-tuned ${summary.steps} steps (${summary.stepsPerSecond.toFixed(3)} steps/s)\n` +
+        `validation: PSNR ${summary.final.psnr.toFixed(2)} dB, ${summary.final.bppReal.toFixed(4)} bpp\n` +
+        `weights: ${summary.weightsPath}\nmanifest: ${summary.manifestPath}`,
+      );
+    });
+
+  defend
+    .command('evaluate')
+    .description('clean R-D cost and robustness (naive and adaptive attacks) of each defence; writes report.md/.csv/.json')
+    .requiredOption('--model <spec>', 'attacked model: shipped name or weights file')
+    .option('--quality <q>', 'quality label (sets λ) for weights without a manifest')
+    .option('--defences <list>', `comma list of defence specs NAME[:k=v;...] (${DEFENCES.map((d) => d.name).join(', ')}); ';' separates a defence's options`, 'blur,jpeg,noise,bitdepth,resize,selfensemble,twoway')
+    .option('--weights <list>', 'comma list of other weights to compare (e.g. bmshj2018-hyperprior@3:advtrain or a file)')
+    .option('--bd-models <list>', 'comma list of ≥ 2 qualities of the model (shipped names) for clean BD-rates')
+    .option('--images <dir|files>', 'image folder or comma list', '../shared/data/kodak')
+    .option('--count <n>', 'images to use (0: all)', '1')
+    .option('--crop <px>', 'centre crop (0: full image)', '256')
+    .option('--eps <ε>', 'L∞ budget', '8/255')
+    .option('--steps <n>', 'PGD steps', '10')
+    .option('--goal <g>', 'attack goal: rd (the R-D cost), distortion or rate', 'rd')
+    .option('--modes <list>', 'attacker gradients: naive,adaptive', 'naive,adaptive')
+    .option('--eot <k>', 'EOT samples for random defences')
+    .option('--seed <n>', 'seed', '0')
+    .requiredOption('-o, --out <dir>', 'output folder')
+    .action(async (o: EvaluateFlags) => {
+      const c = ctx();
+      await initEngine({ engine: c.engine });
+      const paths = await imagePaths(o.images, int(o.count, '--count'));
+      if (paths.length === 0) throw new UsageError(`--images '${o.images}' holds no PNG/JPEG image`);
+      const crop = int(o.crop, '--crop');
+      const images = [];
+      for (const p of paths) images.push(centreCrop(await readImage(p, { warn: (m) => c.log(m) }), crop));
+      if (!['rd', 'distortion', 'rate'].includes(o.goal)) throw new UsageError(`--goal must be rd, distortion or rate, got '${o.goal}'`);
+      const modes = o.modes.split(',').map((m) => m.trim());
+      for (const m of modes) if (m !== 'naive' && m !== 'adaptive') throw new UsageError(`--modes: '${m}' is neither naive nor adaptive`);
+      const list = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
+      const report: DefenceReport = await evaluateDefences({
+        model: o.model,
+        // "jpeg:quality=50;subsample=0" on the command line, since ',' separates defences.
+        defences: list(o.defences).map((d) => d.replace(/;/g, ',')),
+        weights: list(o.weights),
+        bdModels: list(o.bdModels),
+        images,
+        ...(o.quality ? { quality: int(o.quality, '--quality', 1) } : {}),
+        eps: parseFraction(o.eps, '--eps'),
+        steps: int(o.steps, '--steps', 1),
+        goal: o.goal as 'rd' | 'distortion' | 'rate',
+        modes: modes as Array<'naive' | 'adaptive'>,
+        seed: int(o.seed, '--seed'),
+        ...(o.eot ? { eot: int(o.eot, '--eot', 1) } : {}),
+        onProgress: c.json ? undefined : (m) => c.log(m),
+      });
+      const files = await writeDefenceReport(report, resolve(o.out));
+      c.print({ ...report, files }, () => reportMarkdown(report) + `\nwritten: ${files.markdown}, ${files.csv}, ${files.json}`);
+    });
+}

@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, TINY_HYPERPRIOR } from '../cli/run-cli.js';
+
+const KODAK = '/work/shared/data/kodak';
+const skip = (!existsSync(TINY_HYPERPRIOR) || !existsSync(KODAK)) && 'missing reference checkpoint or Kodak';
+
+test('advlic defend evaluate writes report.md/.csv/.json with naive and adaptive rows and consistent numbers', { skip }, async () => {
+  const out = await mkdtemp(join(tmpdir(), 'defend-eval-'));
+  try {
+    const r = await runCli(['--json', 'defend', 'evaluate', '--model', TINY_HYPERPRIOR, '--quality', '1', '--defences', 'blur:sigma=1.5,bitdepth:bits=3',
+      '--images', KODAK, '--count', '1', '--crop', '64', '--steps', '2', '-o', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const rep = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    assert.deepEqual(rep.rows.map((x: { defence: string; mode: string }) => `${x.defence}/${x.mode}`),
+      ['none/-', 'blur:sigma=1.5/naive', 'blur:sigma=1.5/adaptive', 'bitdepth:bits=3/naive', 'bitdepth:bits=3/adaptive']);
+    const none = rep.rows[0];
+    assert.equal(none.attackedRdCostCutPct, 0);
+    assert.ok(none.attacked.rdCost > none.clean.rdCost, 'the attack raises the R-D cost of the undefended model');
+    for (const row of rep.rows) {
+      const mse = Math.pow(10, -row.clean.psnr / 10);
+      assert.ok(Math.abs(row.clean.rdCost - (row.clean.bpp + rep.lambda * 255 * 255 * mse)) < 1e-9);
+      assert.ok(Math.abs(row.attackedRdCostCutPct - (1 - row.attacked.rdCost / none.attacked.rdCost) * 100) < 1e-9);
+    }
+    const md = await readFile(join(out, 'report.md'), 'utf8');
+    assert.match(md, /\| blur:sigma=1\.5 \| adaptive \| exact \|/);
+    const csv = await readFile(join(out, 'report.csv'), 'utf8');
+    assert.equal(csv.trim().split('\n').length, 6);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});
+
+test('advlic defend evaluate rejects an unknown defence with a usage-level message', { skip }, async () => {
+  const r = await runCli(['defend', 'evaluate', '--model', TINY_HYPERPRIOR, '--defences', 'fog', '--images', KODAK, '--crop', '64', '--steps', '1', '-o', join(tmpdir(), 'never')]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /unknown defence 'fog'/);
+});
