@@ -14,6 +14,7 @@ export async function loadCommands(): Promise<CommandModule[]> {
 }
 
 const COMMANDS: Array<() => Promise<CommandModule>> = [
+  () => import('./demo.js'),
   () => import('./selfcheck.js'),
   () => import('./grid.js'),
   () => import('./worker.js'),
