@@ -1,5 +1,5 @@
 import { tf } from '../engine/index.js';
-import { msSsim } from '../metrics/ms-ssim.js';
+import { msSsimForLoss } from './ms-ssim-loss.js';
 import type { ModelForward } from '../models/types.js';
 
 export type DistortionMetric = 'mse' | 'ms-ssim';
@@ -19,7 +19,8 @@ export interface RdLossTerms {
  * CompressAI's RateDistortionLoss:
  *   R = Σ_latents Σ −log2(likelihood) / (B·H·W)
  *   mse:     loss = λ · 255² · MSE + R
- *   ms-ssim: loss = λ · (1 − MS-SSIM) + R   (needs crops > 160 px: MS-SSIM's 5 scales)
+ *   ms-ssim: loss = λ · (1 − MS-SSIM) + R   (needs crops > 160 px: MS-SSIM's 5 scales;
+ *            gradient-safe variant, see ms-ssim-loss.ts)
  * Call inside tf.tidy / variableGrads; returns scalars owned by the caller's scope.
  */
 export function rdLoss(out: ModelForward, x: tf.Tensor4D, lambda: number, metric: DistortionMetric): RdLossTerms {
@@ -29,7 +30,7 @@ export function rdLoss(out: ModelForward, x: tf.Tensor4D, lambda: number, metric
   const bpp = tf.div(bitTerms.length === 1 ? bitTerms[0]! : tf.addN(bitTerms), -Math.LN2 * pixels) as tf.Scalar;
   const mse = tf.mean(tf.squaredDifference(out.xHat, x)) as tf.Scalar;
   if (metric === 'ms-ssim') {
-    const s = msSsim(out.xHat, x, { dataRange: 1 });
+    const s = msSsimForLoss(out.xHat, x);
     const loss = tf.add(tf.mul(tf.sub(1, s), lambda), bpp) as tf.Scalar;
     return { loss, bpp, mse, msSsim: s };
   }

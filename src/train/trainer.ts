@@ -66,6 +66,9 @@ export interface TrainSummary {
 
 export const CHECKPOINT_NAME = 'checkpoint.ckpt';
 
+/** Consecutive non-finite-gradient steps tolerated (each skipped) before the run stops. */
+const MAX_BAD_STEPS = 20;
+
 /**
  * The training loop: RD loss with noise quantization, Adam on the network, a separate Adam on
  * the entropy-bottleneck quantiles (aux loss), global-norm clipping, an LR schedule, periodic
@@ -75,6 +78,8 @@ export const CHECKPOINT_NAME = 'checkpoint.ckpt';
  */
 export class Trainer {
   private pending: PendingStep[] = [];
+  /** Consecutive steps skipped for non-finite gradients. */
+  private badSteps = 0;
   private trainTime = 0;
   private stepsThisProcess = 0;
   private readonly mainVars: Array<[string, tf.Variable]>;
@@ -185,13 +190,21 @@ export class Trainer {
       kept = { bpp: tf.keep(terms.bpp), mse: tf.keep(terms.mse), ...(terms.msSsim ? { msssim: tf.keep(terms.msSsim) } : {}) };
       return terms.loss;
     }, this.mainVars.map(([, v]) => v));
-    x.dispose();
     const grads = byKey(this.mainVars, main.grads);
     const { scale, norm } = clipScale(grads, cfg.clip);
-    this.adam.lr = lr;
-    this.adam.apply(grads, scale);
+    // A non-finite gradient would poison every weight and both Adam moments: skip the update
+    // (as mixed-precision trainers do) and give up only if it keeps happening.
+    if (Number.isFinite(norm)) {
+      this.adam.lr = lr;
+      this.adam.apply(grads, scale);
+      this.badSteps = 0;
+    } else if (++this.badSteps >= MAX_BAD_STEPS) {
+      tf.dispose([x, main.value, ...Object.values(main.grads), ...Object.values(kept ?? {})]);
+      throw new ConfigError(`gradients were not finite for ${MAX_BAD_STEPS} steps in a row (step ${this.step + 1}); lower --lr or --lambda, or start from --init weights`);
+    }
     tf.dispose(Object.values(main.grads));
 
+    x.dispose();
     const aux = tf.variableGrads(() => model.auxLoss(), this.auxVars.map(([, v]) => v));
     this.auxAdam.apply(byKey(this.auxVars, aux.grads));
     tf.dispose(Object.values(aux.grads));
