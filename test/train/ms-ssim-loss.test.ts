@@ -12,8 +12,8 @@ test('MS-SSIM loss term: equals the metric on similar images; finite gradient wh
   assert.ok(Math.abs(ours.dataSync()[0]! - metric.dataSync()[0]!) < 1e-5, `${ours.dataSync()[0]} vs ${metric.dataSync()[0]}`);
   // An inverted reconstruction has cs < 0 (relu → 0): the metric's gradient is NaN there.
   const flat = tf.sub(1, x) as tf.Tensor4D;
-  const gMetric = tf.grad((z: tf.Tensor4D) => msSsim(z, x))(flat);
-  const gOurs = tf.grad((z: tf.Tensor4D) => msSsimForLoss(z, x))(flat);
+  const gMetric = tf.grad((z: tf.Tensor) => msSsim(z as tf.Tensor4D, x))(flat);
+  const gOurs = tf.grad((z: tf.Tensor) => msSsimForLoss(z as tf.Tensor4D, x))(flat);
   assert.ok(Array.from(gMetric.dataSync()).some((v) => Number.isNaN(v)), 'premise: the metric gradient is NaN here');
   assert.ok(Array.from(gOurs.dataSync()).every((v) => Number.isFinite(v)));
   tf.dispose([x, y, ours, metric, flat, gMetric, gOurs]);
