@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tf } from '../../src/engine/index.js';
+import { initEngine, tf } from '../../src/engine/index.js';
 import { thresholds } from '../../src/engine/ort/thresholds.js';
 import { ortRunCount } from '../../src/engine/ort/runtime.js';
 import { compareEngines, rand } from './compare.js';
@@ -110,4 +110,17 @@ test('gradients through a unary/binary chain match cpu', async () => {
       tf.sigmoid(t).mul(tf.rsqrt(t.square().add(bb))).add(tf.softplus(t).sub(t.exp().mul(0.1))).mean();
     return tf.grads(f)([x, beta]);
   });
+});
+
+test('sum and mean of a Kodak-size map are exact to float32 rounding (float64 accumulation)', async () => {
+  await initEngine({ engine: 'ort' });
+  const x = tf.fill([1, 512, 768, 3], 0.99531);
+  try {
+    const m = await tf.mean(x, [1, 2]).data();
+    for (const v of m) assert.ok(Math.abs(v - 0.99531) < 1e-6, `mean over H,W = ${v}`);
+    const s = (await tf.sum(x).data())[0]! / x.size;
+    assert.ok(Math.abs(s - 0.99531) < 1e-6, `sum / n = ${s}`);
+  } finally {
+    x.dispose();
+  }
 });

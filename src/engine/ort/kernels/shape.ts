@@ -5,6 +5,10 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { GraphBuilder } from '../onnx.js';
 import { allFloat, runToTensor, size, withFallback } from './util.js';
 
+/** ONNX TensorProto.DataType codes. */
+const ONNX_FLOAT = 1;
+const ONNX_DOUBLE = 11;
+
 const REDUCERS: Record<string, string> = { Sum: 'ReduceSum', Mean: 'ReduceMean', Max: 'ReduceMax', Min: 'ReduceMin' };
 
 function reduce(name: string, onnxOp: string): KernelConfig {
@@ -24,11 +28,15 @@ function reduce(name: string, onnxOp: string): KernelConfig {
     const build = (): GraphBuilder => {
       const g = new GraphBuilder();
       const xin = g.input(x.shape);
+      // ORT accumulates float32 sums in float32 in one pass: over a Kodak-size map the mean of a
+      // constant came out 0.3 % off. Sums and means therefore accumulate in float64.
+      const accumulate = onnxOp === 'ReduceSum' || onnxOp === 'ReduceMean';
+      const src = accumulate ? g.node('Cast', [xin], { to: ONNX_DOUBLE }) : xin;
       // Opset 17: ReduceSum takes axes as an input, the others as an attribute.
-      const y = onnxOp === 'ReduceSum'
-        ? g.node(onnxOp, [xin, g.constInt64(axes)], { keepdims: keepDims ? 1 : 0 })
-        : g.node(onnxOp, [xin], { axes, keepdims: keepDims ? 1 : 0 });
-      g.output(y, outShape);
+      const r = onnxOp === 'ReduceSum'
+        ? g.node(onnxOp, [src, g.constInt64(axes)], { keepdims: keepDims ? 1 : 0 })
+        : g.node(onnxOp, [src], { axes, keepdims: keepDims ? 1 : 0 });
+      g.output(accumulate ? g.node('Cast', [r], { to: ONNX_FLOAT }) : r, outShape);
       return g;
     };
     return runToTensor(backend as MathBackendCPU, key, build, [x], outShape);
