@@ -124,3 +124,29 @@ test('resolveCodec delegates specs with "+" to the defence resolver', { skip }, 
   assert.match(c.id, /^bitdepth:bits=3\(/);
   c.dispose?.();
 });
+
+test('no tensor leaks: gradient through every defence (adaptive and naive) and real coding', { skip }, async () => {
+  const x = imageToTensor(testImage(64, 64, 4));
+  // Warm-up: the first real coding builds the model's persistent CDF tables.
+  await codec.decompress(await codec.compress(testImage(64, 64, 4)));
+  tf.grad((v: tf.Tensor) => tf.mean(codec.forward(v as tf.Tensor4D, 'ste').xHat) as tf.Scalar)(x).dispose();
+  const specs: Array<[string, Record<string, number>]> = [
+    ['jpeg', {}], ['blur', {}], ['noise', { eot: 2 }], ['bitdepth', {}], ['resize', {}], ['selfensemble', {}], ['twoway', { eot: 2 }],
+  ];
+  for (const [name, o] of specs) {
+    const d = createDefence(name, codec, o);
+    for (const mode of ['adaptive', 'naive'] as const) {
+      d.gradientMode = mode;
+      const before = tf.memory().numTensors;
+      const g = tf.grad((v: tf.Tensor) => {
+        const out = d.forward(v as tf.Tensor4D, 'ste');
+        return tf.add(tf.mean(tf.square(out.xHat)), tf.addN(Object.values(out.bits))) as tf.Scalar;
+      })(x);
+      assert.ok(Number.isFinite(tf.tidy(() => tf.sum(tf.abs(g)).dataSync()[0]!)), `${name} ${mode}: finite gradient`);
+      g.dispose();
+      await d.decompress(await d.compress(testImage(64, 64, 4)));
+      assert.equal(tf.memory().numTensors, before, `${name} ${mode} leaks tensors`);
+    }
+  }
+  x.dispose();
+});
