@@ -45,8 +45,9 @@ export class PreprocessDefence implements DefendedCodec {
   }
 
   forward(x: tf.Tensor4D, mode: QuantMode): CodecForward {
-    if (this.gradientMode === 'naive') return this.inner.forward(x, mode);
-    const k = this.transform.random ? this.eot : 1;
+    // 'round' is inference (estimated rate in evaluations), never the attacker's view: always defended.
+    if (this.gradientMode === 'naive' && mode !== 'round') return this.inner.forward(x, mode);
+    const k = this.transform.random && mode !== 'round' ? this.eot : 1;
     if (k > 1 && x.shape[0] !== 1) throw new ConfigError(`defence ${this.transform.name}: EOT forward takes one image at a time (got a batch of ${x.shape[0]})`);
     return tidyForward(() => {
       if (k === 1) return this.inner.forward(this.transform.surrogate(x, this.seeds.next()), mode);

@@ -100,9 +100,10 @@ export abstract class SelectionDefence implements DefendedCodec {
   }
 
   forward(x: tf.Tensor4D, mode: QuantMode): CodecForward {
-    if (this.gradientMode === 'naive') return this.inner.forward(x, mode);
+    // 'round' is inference (estimated rate in evaluations), never the attacker's view: always defended.
+    if (this.gradientMode === 'naive' && mode !== 'round') return this.inner.forward(x, mode);
     const [b, h, w] = x.shape;
-    const k = this.random ? this.eot : 1;
+    const k = this.random && mode !== 'round' ? this.eot : 1;
     if (b !== 1) throw new ConfigError(`defence ${this.defence.name}: forward takes one image at a time (got a batch of ${b})`);
     const outs = Array.from({ length: k }, () => {
       const p = this.choose(x, this.candidates(this.seeds.next(), h, w));

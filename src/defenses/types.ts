@@ -7,7 +7,8 @@ import type { DifferentiableCodec } from '../codec/types.js';
  * - 'adaptive': through the defence too — exact gradients for differentiable transforms, the
  *               expectation over K seeded samples (EOT) for random ones, straight-through
  *               (BPDA: real transform forward, identity backward) for non-differentiable ones.
- * The real compress/decompress path always applies the defence.
+ * The real compress/decompress path, and forward(x, 'round') (inference: estimated rates), always
+ * apply the defence.
  */
 export type GradientMode = 'naive' | 'adaptive';
 

@@ -95,14 +95,19 @@ test('EOT: the noise defence averages K fresh seeded samples (reproducible per s
   const x = imageToTensor(testImage(16, 16, 0));
   const a = createDefence('noise', toy, { sigma: 0.2, eot: 4, seed: 9 });
   const b = createDefence('noise', toy, { sigma: 0.2, eot: 4, seed: 9 });
-  const oa = a.forward(x, 'round');
-  const ob = b.forward(x, 'round');
+  const oa = a.forward(x, 'ste');
+  const ob = b.forward(x, 'ste');
   assert.deepEqual(oa.xHat.shape, [4, 16, 16, 3]);
   assert.deepEqual(Array.from(oa.xHat.dataSync()), Array.from(ob.xHat.dataSync()));
   const s = oa.xHat.dataSync();
   const n = 16 * 16 * 3;
   assert.ok(s.slice(0, n).some((v, i) => v !== s[n + i]), 'samples must differ');
-  const plain = toy.forward(x, 'round');
+  const plain = toy.forward(x, 'ste');
+  // Inference ('round') is one defended sample, whatever the mode: estimated rates stay honest.
+  a.gradientMode = 'naive';
+  const r = a.forward(x, 'round');
+  assert.deepEqual(r.xHat.shape, [1, 16, 16, 3]);
+  tf.dispose([r.xHat, ...Object.values(r.bits)]);
   const ratio = (Object.values(oa.bits)[0]!.dataSync()[0]!) / (Object.values(plain.bits)[0]!.dataSync()[0]!);
   assert.ok(ratio > 0.5 && ratio < 5, `averaged bits are per sample (ratio ${ratio})`);
   tf.dispose([x, oa.xHat, ob.xHat, plain.xHat, ...Object.values(oa.bits), ...Object.values(ob.bits), ...Object.values(plain.bits)]);

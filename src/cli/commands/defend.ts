@@ -180,7 +180,7 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--steps <n>', 'PGD steps', '10')
     .option('--goal <g>', 'attack goal: rd (the R-D cost), distortion or rate', 'rd')
     .option('--modes <list>', 'attacker gradients: naive,adaptive', 'naive,adaptive')
-    .option('--eot <k>', 'EOT samples for random defences')
+    .option('--eot <k>', 'EOT samples for random defences (noise, twoway)', '4')
     .option('--seed <n>', 'seed', '0')
     .requiredOption('-o, --out <dir>', 'output folder')
     .action(async (o: EvaluateFlags) => {
