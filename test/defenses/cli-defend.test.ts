@@ -40,3 +40,25 @@ test('advlic defend evaluate rejects an unknown defence with a usage-level messa
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /unknown defence 'fog'/);
 });
+
+test('advlic defend adv-train writes weights + manifest (defence field) and resumes from its checkpoint', { skip: skip || (!existsSync('/work/shared/data/train/bsds500') && 'missing BSDS') }, async () => {
+  const out = await mkdtemp(join(tmpdir(), 'defend-adv-'));
+  const common = ['--json', 'defend', 'adv-train', '--out', out, '--no-progress'];
+  try {
+    const first = await runCli([...common, '--model', TINY_HYPERPRIOR, '--quality', '1', '--eps', '4/255', '--steps', '1', '--goal', 'rate',
+      '--train-steps', '1', '--batch', '2', '--crop', '64', '--data-limit', '2', '--val-count', '1', '--val-crop', '64', '--ramp', '2']);
+    assert.equal(first.code, 0, first.stderr);
+    const second = await runCli([...common, '--resume', '--train-steps', '2']);
+    assert.equal(second.code, 0, second.stderr);
+    const summary = JSON.parse(second.stdout);
+    assert.equal(summary.steps, 2);
+    const manifest = JSON.parse(await readFile(summary.manifestPath, 'utf8'));
+    assert.equal(manifest.defence.method, 'adv-train');
+    assert.equal(manifest.defence.epsilon, 4 / 255);
+    assert.equal(manifest.defence.details.goal, 'rate');
+    assert.equal(manifest.defence.details.rampSteps, 2);
+    assert.match(summary.weightsPath, /bmshj2018-hyperprior-q1-advtrain\.safetensors$/);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});
