@@ -159,12 +159,10 @@ export async function evaluateDefences(o: DefenceEvalOptions): Promise<DefenceRe
     for (const spec of o.defences) {
       const { name, options } = parseDefenceSpec(spec);
       const entry = defenceEntry(name);
-      const opts = {
-        ...options,
-        ...(o.eot !== undefined && entry.gradient !== 'exact' && entry.gradient !== 'bpda' ? { eot: o.eot } : {}),
-        ...(entry.gradient === 'selection' && options.lambda === undefined ? { lambda } : {}),
-      };
-      const bd = bdAnchor ? bdRate(bdAnchor, await cleanCurve(o.bdModels!, o.images, { name, options: opts })) : null;
+      const own = { ...options, ...(o.eot !== undefined && entry.gradient !== 'exact' && entry.gradient !== 'bpda' ? { eot: o.eot } : {}) };
+      // Selection defences choose with the attacked model's λ (each BD model uses its own quality's λ).
+      const opts = { ...own, ...(entry.gradient === 'selection' && options.lambda === undefined ? { lambda } : {}) };
+      const bd = bdAnchor ? safeBdRate(bdAnchor, await cleanCurve(o.bdModels!, o.images, { name, options: own }), log) : null;
       for (const mode of modes) {
         // A fresh wrapper per mode: the same seeds for both modes' clean coding. The inner codec is shared.
         const d = createDefence(name, base, { ...opts, seed, mode: mode === 'naive' ? 0 : 1 });
@@ -188,7 +186,10 @@ async function cleanCurve(models: string[], images: RgbImage[], defence: { name:
   const points: RdPoint[] = [];
   for (const m of models) {
     const inner = await learned(m);
-    const codec = defence ? createDefence(defence.name, inner, defence.options) : inner;
+    const q = (inner as { quality?: number }).quality ?? 0;
+    const needsLambda = defence && defenceEntry(defence.name).gradient === 'selection' && defence.options.lambda === undefined;
+    const extra: Record<string, number> = needsLambda ? { lambda: q >= 1 && q <= 8 ? lambdaForQuality(q) : 0.013 } : {};
+    const codec = defence ? createDefence(defence.name, inner, { ...defence.options, ...extra }) : inner;
     try {
       const evals = [];
       for (const img of images) evals.push(await evaluateCoding(codec, img, img));
@@ -198,4 +199,15 @@ async function cleanCurve(models: string[], images: RgbImage[], defence: { name:
     }
   }
   return points;
+}
+
+/** BD-rate, or null (logged) when the two curves do not overlap in PSNR. */
+function safeBdRate(anchor: RdPoint[], test: RdPoint[], log: (m: string) => void): number | null {
+  try {
+    return bdRate(anchor, test);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    log(`BD-rate not defined: ${e.message}`);
+    return null;
+  }
 }
