@@ -133,6 +133,9 @@ export class Trainer {
     if (cfg.metric === 'ms-ssim' && (cfg.crop <= 160 || (cfg.valCrop > 0 && cfg.valCrop <= 160))) {
       throw new ConfigError(`--metric ms-ssim needs --crop and --val-crop above 160 px (MS-SSIM's 5 scales), got ${cfg.crop} / ${cfg.valCrop}`);
     }
+    if (cfg.valCount === 0 && cfg.finalValCount === 0) {
+      throw new ConfigError('--val-count and --final-val-count are both 0: the final weights need validation images for their manifest');
+    }
     await mkdir(cfg.out, { recursive: true });
     const { images } = await loadImageFolder(cfg.data, { minSide: cfg.crop, limit: cfg.dataLimit });
     const dataFingerprint = fingerprint(images);
@@ -240,7 +243,8 @@ export class Trainer {
     } finally {
       this.progress.stop();
     }
-    const finalImages = cfg.finalValCount > 0 && cfg.finalValCount !== cfg.valCount
+    // The manifest's numbers are on full images unless finalValCount is 0 (reuse the validation set).
+    const finalImages = cfg.finalValCount > 0 && (cfg.finalValCount !== cfg.valCount || cfg.valCrop > 0)
       ? await loadValidationImages(cfg.valData, cfg.finalValCount, 0)
       : this.valImages;
     const final = validate(this.model, finalImages, cfg.lambda, cfg.metric);

@@ -33,7 +33,7 @@ test('advlic train: a tiny run writes metrics, curve, checkpoint and loadable we
     const out = join(root, 'run');
     const common = ['--data', data, '--val-data', data, '--val-count', '1', '--val-crop', '64', '--final-val-count', '0'];
     const r = await run(['--json', 'train', '--arch', 'bmshj2018-factorized', '--N', '8', '--M', '8', '--lambda', '0.01',
-      '--crop', '32', '--batch', '2', '--steps', '4', '--val-every', '2', '--ckpt-every', '2', '--log-every', '1', '--lr', '1e-3',
+      '--crop', '64', '--batch', '1', '--steps', '4', '--val-every', '2', '--ckpt-every', '2', '--log-every', '1', '--lr', '1e-3',
       '--seed', '3', '--out', out, ...common]);
     assert.equal(r.code, 0, r.err);
     const summary = JSON.parse(r.out);

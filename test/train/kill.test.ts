@@ -24,7 +24,7 @@ test('a run killed with SIGKILL loses at most the steps since its last checkpoin
   try {
     const data = join(root, 'images');
     await writeSyntheticImages(data);
-    const cfg = tinyConfig(data, join(root, 'run'), { crop: 32, steps: 10_000, ckptEvery: 3, logEvery: 1 });
+    const cfg = tinyConfig(data, join(root, 'run'), { crop: 64, batch: 1, steps: 10_000, ckptEvery: 3, logEvery: 1 });
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     const csv = join(cfg.out, 'metrics.csv');

@@ -39,13 +39,13 @@ async function runSteps(trainer: Trainer, n: number): Promise<MetricsRow[]> {
 /** RD loss of the model on a fixed batch with rounding (deterministic, unlike training batches). */
 function fixedBatchLoss(trainer: Trainer, images: CachedImage[]): number {
   return tf.tidy(() => {
-    const x = tf.tensor4d(sampleBatch(images, Rng.fromSeed(99), { batch: 4, crop: 32, flip: false }), [4, 32, 32, 3]);
+    const x = tf.tensor4d(sampleBatch(images, Rng.fromSeed(99), { batch: 2, crop: 64, flip: false }), [2, 64, 64, 3]);
     return rdLoss(trainer.model.forward(x, 'round'), x, trainer.cfg.lambda, 'mse').loss.dataSync()[0]!;
   });
 }
 
 test('a few training steps lower the RD loss', async () => {
-  const t = await Trainer.create(tinyConfig(data, join(root, 'lower'), { lr: 1e-2, crop: 32 }));
+  const t = await Trainer.create(tinyConfig(data, join(root, 'lower'), { lr: 1e-2, crop: 64, batch: 1 }));
   try {
     const { images } = await loadImageFolder(data);
     const before = fixedBatchLoss(t, images);
@@ -60,12 +60,12 @@ test('a few training steps lower the RD loss', async () => {
 });
 
 test('checkpoint → resume continues the same run exactly (losses, step, optimizer state)', async () => {
-  const cfg = tinyConfig(data, join(root, 'straight'), { crop: 32 });
+  const cfg = tinyConfig(data, join(root, 'straight'), { crop: 64, batch: 1 });
   const straight = await Trainer.create(cfg);
   const expected = await runSteps(straight, 6);
   straight.dispose();
 
-  const cfgB = tinyConfig(data, join(root, 'interrupted'), { crop: 32 });
+  const cfgB = tinyConfig(data, join(root, 'interrupted'), { crop: 64, batch: 1 });
   const first = await Trainer.create(cfgB);
   const head = await runSteps(first, 3);
   await first.saveCheckpoint();
@@ -92,7 +92,7 @@ test('checkpoint → resume continues the same run exactly (losses, step, optimi
 });
 
 test('a corrupt or truncated checkpoint is refused with CheckpointError', async () => {
-  const cfg = tinyConfig(data, join(root, 'corrupt'), { crop: 32 });
+  const cfg = tinyConfig(data, join(root, 'corrupt'), { crop: 64, batch: 1 });
   const t = await Trainer.create(cfg);
   await runSteps(t, 1);
   await t.saveCheckpoint();
@@ -115,4 +115,5 @@ test('bad settings are refused up front with a ConfigError naming the option', a
   await assert.rejects(Trainer.create(tinyConfig(join(root, 'missing'), join(root, 'bad'))), /does not exist/);
   await assert.rejects(Trainer.create(tinyConfig(data, join(root, 'bad'), { crop: 128 })), /at least 128x128/);
   await assert.rejects(Trainer.create(tinyConfig(data, join(root, 'bad'), { schedule: 'cosine' })), /bad --lr-schedule/);
+  await assert.rejects(Trainer.create(tinyConfig(data, join(root, 'bad'), { valCount: 0, finalValCount: 0 })), /both 0/);
 });
