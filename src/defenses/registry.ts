@@ -40,7 +40,8 @@ function preprocess(name: string, summary: string, gradient: DefenceEntry['gradi
     create: (inner, o, c) => {
       const t = make(o);
       return new PreprocessDefence(inner, t, {
-        id: defenceId(name, t.options, defaults, inner.id),
+        // A naive-attacker codec says so in its id (results of both modes must not look alike).
+        id: defenceId(name, { ...t.options, ...(c.gradientMode === 'naive' ? { mode: 0 } : {}) }, defaults, inner.id),
         options: t.options,
         ...(c.seed !== undefined ? { seed: c.seed } : {}),
         ...(c.eotSamples !== undefined ? { eotSamples: c.eotSamples } : {}),

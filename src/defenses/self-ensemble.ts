@@ -16,7 +16,7 @@ export interface SelfEnsembleOptions {
 export class SelfEnsembleDefence extends SelectionDefence {
   constructor(inner: DifferentiableCodec, opts: SelfEnsembleOptions = {}) {
     super(inner, 'selfensemble', false, {
-      id: defenceId('selfensemble', {}, {}, inner.id),
+      id: defenceId('selfensemble', opts.gradientMode === 'naive' ? { mode: 0 } : {}, {}, inner.id),
       options: {},
       ...(opts.lambda !== undefined ? { lambda: opts.lambda } : {}),
       ...(opts.gradientMode ? { gradientMode: opts.gradientMode } : {}),

@@ -30,7 +30,7 @@ export class TwoWayDefence extends SelectionDefence {
     const shift = opts.shift ?? TWO_WAY_DEFAULTS.shift;
     if (!Number.isInteger(shift) || shift < 0) throw new ConfigError(`defence twoway: shift must be an integer ≥ 0 (got ${shift})`);
     super(inner, 'twoway', true, {
-      id: defenceId('twoway', { shift }, TWO_WAY_DEFAULTS, inner.id),
+      id: defenceId('twoway', { shift, ...(opts.gradientMode === 'naive' ? { mode: 0 } : {}) }, TWO_WAY_DEFAULTS, inner.id),
       options: { shift },
       ...(opts.lambda !== undefined ? { lambda: opts.lambda } : {}),
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),

@@ -118,6 +118,10 @@ test('resolveDefendedCodec parses DEFENCE[:k=v,...]+MODEL and rejects unknown na
   const c = await resolveDefendedCodec(`jpeg:quality=50+blur+${CKPT}`);
   assert.match(c.id, /^jpeg:quality=50\(blur\(bmshj2018-hyperprior@[^()]+\)\)$/);
   c.dispose?.();
+  const naive = await resolveDefendedCodec(`selfensemble:mode=0,lambda=0.0018+${CKPT}`);
+  assert.equal((naive as unknown as { gradientMode: string }).gradientMode, 'naive');
+  assert.match(naive.id, /^selfensemble:mode=0\(/);
+  naive.dispose?.();
   await assert.rejects(() => resolveDefendedCodec(`fog+${CKPT}`), /unknown defence 'fog'/);
   await assert.rejects(() => resolveDefendedCodec(`blur:radius=2+${CKPT}`), /unknown option 'radius'/);
 });
