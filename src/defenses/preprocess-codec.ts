@@ -23,9 +23,10 @@ export interface PreprocessOptions {
 /**
  * A codec that transforms its input before coding (JPEG, blur, noise, bit depth, resize).
  * The decoder is the inner one: nothing is signalled. The attacker's forward is the inner
- * forward (naive) or the inner forward of the surrogate transform (adaptive; for random
- * transforms the K EOT samples' reconstructions are stacked on the batch axis and their bits averaged, so any objective that averages
- * over the batch — MSE, bpp — is exactly the sample mean of the per-sample objectives).
+ * forward (naive) or the inner forward of the surrogate transform (adaptive). For random
+ * transforms the K EOT samples' reconstructions are stacked on the batch axis and their bits
+ * averaged, so an objective that averages over the batch (MSE, bpp, R-D) is exactly the sample
+ * mean of the per-sample objectives, and its gradient the EOT gradient.
  */
 export class PreprocessDefence implements DefendedCodec {
   readonly kind = 'defended' as const;
