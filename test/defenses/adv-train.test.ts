@@ -30,7 +30,7 @@ before(async () => {
   await initEngine();
 });
 
-test('adversarial fine-tuning lowers the attacked RD loss on held-out crops; manifest records the defence; resume continues', { skip }, async () => {
+test('adversarial fine-tuning lowers the attacked RD loss on held-out crops, below clean fine-tuning of the same length; manifest; resume', { skip }, async () => {
   const out = await mkdtemp(join(tmpdir(), 'advtrain-'));
   const crops = await heldOut();
   const lambda = 0.0018;
@@ -41,26 +41,34 @@ test('adversarial fine-tuning lowers the attacked RD loss on held-out crops; man
     base.dispose();
 
     const req = {
-      model: CKPT, out, quality: 1, lambda, goal: 'both' as const, eps: 8 / 255, attackSteps: 3, mix: 0.5, rampSteps: 4,
-      steps: 6, batch: 2, crop: 64, lr: 1e-3, data: DATA, dataLimit: 4, valData: KODAK, valCount: 1, valCrop: 64, ckptEvery: 3, logEvery: 1,
+      model: CKPT, quality: 1, lambda, goal: 'both' as const, eps: 8 / 255, attackSteps: 3, mix: 0.5, rampSteps: 4,
+      steps: 10, batch: 2, crop: 64, lr: 1e-3, data: DATA, dataLimit: 4, valData: KODAK, valCount: 1, valCrop: 64, ckptEvery: 5, logEvery: 1,
     };
-    const t1 = await AdvTrainer.create({ ...req, steps: 3 });
+    // Control: the same run without adversarial crops (the tiny reference model is barely
+    // trained, so any fine-tuning lowers every loss; robustness is what adversarial crops add).
+    const control = await AdvTrainer.create({ ...req, mix: 0, out: join(out, 'clean') });
+    await control.run();
+    const afterClean = attackedLoss(control.asCodec(), crops, probe);
+    control.dispose();
+
+    const t1 = await AdvTrainer.create({ ...req, steps: 5, out: join(out, 'adv') });
     await t1.run();
     t1.dispose();
-    const t2 = await AdvTrainer.resume(join(out, 'advtrain.ckpt'), { steps: 12 });
-    assert.equal(t2.step, 3);
+    const t2 = await AdvTrainer.resume(join(out, 'adv', 'advtrain.ckpt'), { steps: 10 });
+    assert.equal(t2.step, 5);
     const summary = await t2.run();
     const after = attackedLoss(t2.asCodec(), crops, probe);
     t2.dispose();
-    console.log(JSON.stringify({ before, after, final: summary.final }));
-    assert.ok(after < before * 0.95, `attacked loss ${after} should be below ${before}`);
+    console.log(JSON.stringify({ before, afterClean, after, final: summary.final }));
+    assert.ok(after < before * 0.9, `attacked loss ${after} should be well below the base model's ${before}`);
+    assert.ok(after < afterClean, `adversarial fine-tuning (${after}) should beat clean fine-tuning (${afterClean}) under attack`);
 
     const manifest = ManifestSchema.parse(JSON.parse(await readFile(summary.manifestPath, 'utf8')));
     assert.equal(manifest.defence?.method, 'adv-train');
     assert.equal(manifest.defence?.attack, 'pgd');
     assert.equal(manifest.defence?.epsilon, 8 / 255);
     assert.match(manifest.defence?.baseWeightsSha256 ?? '', /^[0-9a-f]{64}$/);
-    assert.equal(manifest.steps, 12);
+    assert.equal(manifest.steps, 10);
     const reloaded = await LearnedCodec.fromWeightsFile(summary.weightsPath);
     assert.equal(reloaded.quality, 1);
     reloaded.dispose();
