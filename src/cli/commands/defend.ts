@@ -83,6 +83,17 @@ export function register(program: Command, ctx: () => CliContext): void {
   const defend = program.command('defend').description('defences: adversarial fine-tuning and input-transform defences judged by adaptive attacks');
 
   defend
+    .command('list')
+    .description('the input-transform defences, their options and how adaptive attacks see through them')
+    .action(() => {
+      const rows = DEFENCES.map((d) => ({ name: d.name, gradient: d.gradient, options: d.defaults, summary: d.summary }));
+      ctx().print(rows, () =>
+        rows.map((r) => `${r.name.padEnd(13)} ${r.gradient.padEnd(9)} ${Object.entries(r.options).map(([k, v]) => `${k}=${v}`).join(',') || '-'}  ${r.summary}`).join('\n') +
+        '\ncommon options: seed, eot (EOT samples), lambda (R-D choice), mode (0 = naive attacker, 1 = adaptive)\nspec: DEFENCE[:k=v,...]+MODEL, e.g. blur:sigma=1+bmshj2018-hyperprior@3',
+      );
+    });
+
+  defend
     .command('adv-train')
     .description('fine-tune a model on clean + on-the-fly PGD crops (regenerated against the current weights); writes safetensors + manifest with a defence field')
     .option('--model <spec>', 'base weights: shipped name (bmshj2018-hyperprior@3) or weights file')

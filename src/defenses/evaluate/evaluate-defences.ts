@@ -70,7 +70,8 @@ export interface DefenceReport {
   model: string;
   lambda: number;
   attack: { method: 'pgd'; eps: number; steps: number; goal: GoalSpec; seed: number };
-  images: { count: number; width: number; height: number }[];
+  /** Image count and size (after the crop). */
+  images: { count: number; width: number; height: number };
   rows: DefenceRow[];
 }
 
@@ -176,7 +177,7 @@ export async function evaluateDefences(o: DefenceEvalOptions): Promise<DefenceRe
     model: base.id,
     lambda,
     attack: { method: 'pgd', eps: o.eps, steps: o.steps, goal, seed },
-    images: [{ count: o.images.length, width: o.images[0]!.width, height: o.images[0]!.height }],
+    images: { count: o.images.length, width: o.images[0]!.width, height: o.images[0]!.height },
     rows,
   };
 }

@@ -34,7 +34,7 @@ export function reportMarkdown(rep: DefenceReport): string {
     `# Defences for ${rep.model}`,
     '',
     `Attack: PGD-L∞ ε = ${(rep.attack.eps * 255).toFixed(1)}/255, ${rep.attack.steps} steps, goal ${g.goal}, seed ${rep.attack.seed}; ` +
-      `${rep.images[0]?.count ?? 0} image(s) of ${rep.images[0]?.width}×${rep.images[0]?.height}. Everything is REAL coding of 8-bit images.`,
+      `${rep.images.count} image(s) of ${rep.images.width}×${rep.images.height} (first image's size). Everything is REAL coding of 8-bit images.`,
     '',
     `R-D cost J = bpp + λ·255²·MSE (λ = ${rep.lambda}, the model's training λ; real bytes; MSE of the decoded image vs the original).`,
     'Clean cost: J_clean(defended) vs J_clean(undefended), and the clean BD-rate where several qualities were given. ' +
