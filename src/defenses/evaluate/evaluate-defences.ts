@@ -145,7 +145,8 @@ export async function evaluateDefences(o: DefenceEvalOptions): Promise<DefenceRe
       cleanBdRatePct: bd,
       attackedRdCostCutPct: (1 - r.attacked.rdCost / undefended.attacked.rdCost) * 100,
     });
-    rows.push(row('none', base.id, '-', '-', undefended, 0));
+    const bdAnchor = o.bdModels && o.bdModels.length >= 2 ? await cleanCurve(o.bdModels, o.images, undefined) : undefined;
+    rows.push(row('none', base.id, '-', '-', undefended, bdAnchor ? 0 : null));
 
     for (const spec of o.weights ?? []) {
       const variant = await learned(spec);
@@ -156,7 +157,6 @@ export async function evaluateDefences(o: DefenceEvalOptions): Promise<DefenceRe
       }
     }
 
-    const bdAnchor = o.bdModels && o.bdModels.length >= 2 ? await cleanCurve(o.bdModels, o.images, undefined) : undefined;
     for (const spec of o.defences) {
       const { name, options } = parseDefenceSpec(spec);
       const entry = defenceEntry(name);
