@@ -9,8 +9,9 @@ import { readImage } from '../src/image/read.js';
 import { createModel } from '../src/models/registry.js';
 import { LearnedCodec } from '../src/codec/learned-codec.js';
 import { attackAndEvaluate } from '../src/attacks/attack-and-evaluate.js';
+import { SHARED_DIR } from '../src/shared-data.js';
 
-const path = process.argv[2] ?? '/work/shared/data/kodak/kodim01.png';
+const path = process.argv[2] ?? `${SHARED_DIR}/data/kodak/kodim01.png`;
 const steps = Number(process.argv[3] ?? 3);
 const { name: engine } = await initEngine();
 const image = await readImage(path);

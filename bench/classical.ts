@@ -15,8 +15,9 @@ import { readImage } from '../src/image/read.js';
 import { bdPsnr, bdRate, type RdPoint } from '../src/metrics/bd.js';
 import { bppFromBytes } from '../src/metrics/bpp.js';
 import { psnr } from '../src/metrics/psnr.js';
+import { SHARED_DIR } from '../src/shared-data.js';
 
-const KODAK = '/work/shared/data/kodak';
+const KODAK = `${SHARED_DIR}/data/kodak`;
 const rdMode = process.argv[2] === 'rd';
 const argv = rdMode ? process.argv.slice(1) : process.argv;
 const nImages = Number(argv[2] ?? (rdMode ? 3 : 24));

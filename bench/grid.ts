@@ -15,6 +15,7 @@ import { expandGrid } from '../src/experiments/jobs.js';
 import { runLocal } from '../src/experiments/local-runner.js';
 import { parseGridSpec } from '../src/experiments/spec.js';
 import { ResultStore } from '../src/experiments/store.js';
+import { SHARED_DIR } from '../src/shared-data.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,8 +23,8 @@ const arg = (name: string, dflt: number) => {
 };
 const JOBS = arg('jobs', 16);
 const SPIN_MS = arg('spin-ms', 250);
-const CKPT = '/work/shared/reference/compressai/bmshj2018-hyperprior-q1-tiny.pth.tar';
-const IMAGE = '/work/shared/reference/compressai/input.png';
+const CKPT = `${SHARED_DIR}/reference/compressai/bmshj2018-hyperprior-q1-tiny.pth.tar`;
+const IMAGE = `${SHARED_DIR}/reference/compressai/input.png`;
 
 async function measure(dir: string, spec: unknown, workers: number, tag: string) {
   const jobs = expandGrid(parseGridSpec(spec), { baseDir: dir, codeVersion: 'bench' });

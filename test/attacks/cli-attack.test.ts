@@ -7,8 +7,9 @@ import { Command } from 'commander';
 import type { CliContext } from '../../src/cli/context.js';
 import { parseFraction, register } from '../../src/cli/commands/attack.js';
 import { readImage } from '../../src/image/read.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
-const REF = '/work/shared/reference/compressai';
+const REF = `${SHARED_DIR}/reference/compressai`;
 const CKPT = join(REF, 'bmshj2018-hyperprior-q1-tiny.pth.tar');
 const IMAGE = join(REF, 'input.png');
 

@@ -5,9 +5,10 @@ import { initEngine } from '../../src/engine/index.js';
 import { LearnedCodec } from '../../src/codec/learned-codec.js';
 import { attackAndEvaluate } from '../../src/attacks/attack-and-evaluate.js';
 import { testImage } from './helpers.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
 // CompressAI's own bmshj2018-hyperprior at N=16, M=24 (shared reference data).
-const CKPT = '/work/shared/reference/compressai/bmshj2018-hyperprior-q1-tiny.pth.tar';
+const CKPT = `${SHARED_DIR}/reference/compressai/bmshj2018-hyperprior-q1-tiny.pth.tar`;
 
 let codec: LearnedCodec | undefined;
 before(async () => {

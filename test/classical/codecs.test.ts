@@ -12,8 +12,9 @@ import { CLASSICAL_CODECS, classicalCodecFromSpec } from '../../src/classical/re
 import { findTool } from '../../src/classical/run-tool.js';
 import { BitstreamError, ToolMissingError } from '../../src/errors.js';
 import type { RgbImage } from '../../src/image/types.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
-const KODIM23 = '/work/shared/data/kodak/kodim23.png';
+const KODIM23 = `${SHARED_DIR}/data/kodak/kodim23.png`;
 
 function crop(img: RgbImage, left: number, top: number, w: number, h: number): RgbImage {
   const data = new Float32Array(w * h * 3);

@@ -7,8 +7,9 @@ import { ConfigError } from '../../src/errors.js';
 import { readImage } from '../../src/image/read.js';
 import { bppFromBytes } from '../../src/metrics/bpp.js';
 import type { RgbImage } from '../../src/image/types.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
-const full = await readImage('/work/shared/data/kodak/kodim23.png');
+const full = await readImage(`${SHARED_DIR}/data/kodak/kodim23.png`);
 const IMG: RgbImage = (() => {
   const w = 96, h = 64, data = new Float32Array(w * h * 3);
   for (let y = 0; y < h; y++) data.set(full.data.subarray(((180 + y) * full.width + 300) * 3, ((180 + y) * full.width + 396) * 3), y * w * 3);

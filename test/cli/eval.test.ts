@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { REF, TINY_HYPERPRIOR, runCli, runJson } from './run-cli.js';
 import type { EvalResult } from '../../src/cli/commands/eval.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'advlic-eval-'));
 const ref = JSON.parse(readFileSync(`${REF}/reference.json`, 'utf8').replace(/-?\bInfinity\b|\bNaN\b/g, 'null')) as {
@@ -15,7 +16,7 @@ const fw = ref.models['bmshj2018-hyperprior-q1-tiny']!.forward;
 
 before(async () => {
   // A second small image: a 128x64 crop of kodim01.
-  await sharp('/work/shared/data/kodak/kodim01.png').extract({ left: 200, top: 200, width: 128, height: 64 }).png().toFile(join(dir, 'crop.png'));
+  await sharp(`${SHARED_DIR}/data/kodak/kodim01.png`).extract({ left: 200, top: 200, width: 128, height: 64 }).png().toFile(join(dir, 'crop.png'));
   await sharp(`${REF}/input.png`).png().toFile(join(dir, 'input.png'));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,11 +7,12 @@ import sharp from 'sharp';
 import { REF, TINY_HYPERPRIOR, runCli, runJson } from './run-cli.js';
 import type { RdResult } from '../../src/report/rd-curves.js';
 import { listClassical } from '../../src/report/rd-classical.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'advlic-rd-'));
 const data = join(dir, 'data');
 before(async () => {
-  await sharp('/work/shared/data/kodak/kodim01.png').extract({ left: 300, top: 100, width: 128, height: 64 }).png().toFile(join(dir, 'a.png'));
+  await sharp(`${SHARED_DIR}/data/kodak/kodim01.png`).extract({ left: 300, top: 100, width: 128, height: 64 }).png().toFile(join(dir, 'a.png'));
   await sharp(`${REF}/input.png`).png().toFile(join(dir, 'b.png'));
   mkdirSync(data, { recursive: true });
   for (const f of ['a.png', 'b.png']) renameSync(join(dir, f), join(data, f));

@@ -1,7 +1,8 @@
 /** Runs the CLI in-process, capturing what it writes to stdout and stderr. */
 import { main } from '../../src/cli/main.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
-export const REF = '/work/shared/reference/compressai';
+export const REF = `${SHARED_DIR}/reference/compressai`;
 export const TINY_HYPERPRIOR = `${REF}/bmshj2018-hyperprior-q1-tiny.pth.tar`;
 
 export interface CliRun {

@@ -6,8 +6,9 @@ import type { CdfTables } from '../../src/entropy/rans.js';
 import { normalizeStateDict } from '../../src/models/weights/normalize.js';
 import { readPth } from '../../src/models/weights/pth.js';
 import type { StateDict } from '../../src/models/weights/types.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
-export const REF_DIR = '/work/shared/reference/compressai';
+export const REF_DIR = `${SHARED_DIR}/reference/compressai`;
 
 export interface ReferenceJson {
   models: Record<string, {

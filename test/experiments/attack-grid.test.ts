@@ -9,10 +9,11 @@ import { runLocal } from '../../src/experiments/local-runner.js';
 import { ResultStore } from '../../src/experiments/store.js';
 import { writeReport } from '../../src/report/write-report.js';
 import { tempDir, writeSpec } from './helpers.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
 // CompressAI's own bmshj2018-hyperprior at N=16, M=24 (shared reference data).
-const CKPT = '/work/shared/reference/compressai/bmshj2018-hyperprior-q1-tiny.pth.tar';
-const IMAGE = '/work/shared/reference/compressai/input.png';
+const CKPT = `${SHARED_DIR}/reference/compressai/bmshj2018-hyperprior-q1-tiny.pth.tar`;
+const IMAGE = `${SHARED_DIR}/reference/compressai/input.png`;
 
 test('attack grid: real attacks on a real tiny model through a worker process, into the store and the report', { skip: !existsSync(CKPT) && `missing ${CKPT}` }, async () => {
   const t = tempDir('attack-grid');

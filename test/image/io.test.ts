@@ -9,6 +9,7 @@ import { ImageReadError, ImageSizeError } from '../../src/errors.js';
 import { decodeImage, readImage, readImageWithInfo } from '../../src/image/read.js';
 import { encodePng, writePng } from '../../src/image/write.js';
 import { from8bit, quantize8, to8bit } from '../../src/image/convert.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
 const W = 7;
 const H = 5;
@@ -155,7 +156,7 @@ test('quantize8 maps to 8-bit levels and is idempotent', () => {
   assert.deepEqual(quantize8(q).data, q.data);
 });
 
-const REF = '/work/shared/reference/compressai';
+const REF = `${SHARED_DIR}/reference/compressai`;
 test('matches CompressAI/torchvision loading of its reference input.png (input.f32, NCHW)', { skip: !existsSync(`${REF}/input.f32`) && 'reference data not present' }, async () => {
   const img = await readImage(`${REF}/input.png`);
   const f32 = await readFile(`${REF}/input.f32`);

@@ -1,8 +1,9 @@
 import { readImage } from '../../src/image/read.js';
 import { quantize8 } from '../../src/image/convert.js';
 import type { RgbImage } from '../../src/image/types.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
-export const KODIM23 = '/work/shared/data/kodak/kodim23.png';
+export const KODIM23 = `${SHARED_DIR}/data/kodak/kodim23.png`;
 
 /** A w x h crop of an image starting at (left, top). */
 export function crop(img: RgbImage, left: number, top: number, w: number, h: number): RgbImage {

@@ -10,6 +10,7 @@ import { mse, psnr } from '../../src/metrics/psnr.js';
 import { l2, linf, perturbation, perturbationPsnr } from '../../src/metrics/perturbation.js';
 import { bitsFromLikelihoods, bppFromBits, bppFromBytes } from '../../src/metrics/bpp.js';
 import { bppRatio, relativePsnrDrop } from '../../src/metrics/relative.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
 before(async () => {
   await initEngine({ engine: 'cpu' });
@@ -47,7 +48,7 @@ test('PSNR rounds to 8 bits first: sub-level differences vanish, and tensors wor
   tf.dispose([ta, tb]);
 });
 
-const REF = '/work/shared/reference/compressai';
+const REF = `${SHARED_DIR}/reference/compressai`;
 test('PSNR and estimated bits agree with CompressAI on its reference (hyperprior tiny)', { skip: !existsSync(`${REF}/reference.json`) && 'reference data not present' }, async () => {
   // reference.json writes Python's Infinity; 1e999 is how JSON spells it.
   const ref = JSON.parse((await readFile(`${REF}/reference.json`, 'utf8')).replace(/\bInfinity\b/g, '1e999'));

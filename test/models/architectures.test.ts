@@ -8,6 +8,7 @@ import { imageToTensor } from '../../src/image/tensor.js';
 import { WeightsMismatchError } from '../../src/errors.js';
 import { SeededNoise } from '../../src/models/ops/noise.js';
 import { CompressionModel } from '../../src/models/architectures/compression-model.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
 const ARCHS: ArchName[] = ['bmshj2018-factorized', 'bmshj2018-hyperprior', 'mbt2018-mean'];
 const N = 8;
@@ -16,7 +17,7 @@ let image: tf.Tensor4D; // kodim23 crop, 256x256
 
 before(async () => {
   await initEngine({ engine: process.env.ADVLIC_ENGINE === 'ort' ? 'ort' : 'cpu' });
-  const full = imageToTensor(await readImage('/work/shared/data/kodak/kodim23.png'));
+  const full = imageToTensor(await readImage(`${SHARED_DIR}/data/kodak/kodim23.png`));
   image = tf.slice(full, [0, 100, 200, 0], [1, 256, 256, 3]);
   full.dispose();
 });

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { tf } from '../../src/engine/index.js';
 import { readPth } from '../../src/models/weights/pth.js';
 import type { StateDictMap } from '../../src/models/param-store.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
-export const REF_DIR = '/work/shared/reference/compressai';
+export const REF_DIR = `${SHARED_DIR}/reference/compressai`;
 
 interface RefTensor { file: string; shape: number[]; bits?: number }
 export interface RefModel {
