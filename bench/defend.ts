@@ -17,17 +17,18 @@ import { imageToTensor } from '../src/image/tensor.js';
 import { centreCrop } from '../src/defenses/evaluate/crop.js';
 import { DEFENCE_NAMES, createDefence } from '../src/defenses/registry.js';
 import { AdvTrainer } from '../src/defenses/adv-train/adv-trainer.js';
+import { SHARED_DIR } from '../src/shared-data.js';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1]! : dflt;
 };
-const MODEL = arg('model', '/work/shared/reference/compressai/bmshj2018-hyperprior-q1-tiny.pth.tar');
+const MODEL = arg('model', `${SHARED_DIR}/reference/compressai/bmshj2018-hyperprior-q1-tiny.pth.tar`);
 const QUALITY = Number(arg('quality', '1'));
 const CROP = Number(arg('crop', '128'));
 const REPS = Number(arg('reps', '3'));
 const TRAIN_STEPS = Number(arg('train-steps', '3'));
-const KODAK = '/work/shared/data/kodak/kodim01.png';
+const KODAK = `${SHARED_DIR}/data/kodak/kodim01.png`;
 
 const best = async (f: () => unknown | Promise<unknown>) => {
   let b = Infinity;
@@ -59,10 +60,10 @@ for (const name of DEFENCE_NAMES) {
 x.dispose();
 
 let advTrain: Record<string, unknown> | undefined;
-if (existsSync('/work/shared/data/train/bsds500') && TRAIN_STEPS > 0) {
+if (existsSync(`${SHARED_DIR}/data/train/bsds500`) && TRAIN_STEPS > 0) {
   const out = mkdtempSync(join(tmpdir(), 'bench-advtrain-'));
   try {
-    const t = await AdvTrainer.create({ model: MODEL, out, quality: QUALITY, steps: TRAIN_STEPS, batch: 2, crop: 128, attackSteps: 3, data: '/work/shared/data/train/bsds500', dataLimit: 8, valCount: 1, valCrop: 64, ckptEvery: 1000 });
+    const t = await AdvTrainer.create({ model: MODEL, out, quality: QUALITY, steps: TRAIN_STEPS, batch: 2, crop: 128, attackSteps: 3, data: `${SHARED_DIR}/data/train/bsds500`, dataLimit: 8, valCount: 1, valCrop: 64, ckptEvery: 1000 });
     const t0 = performance.now();
     for (let i = 0; i < TRAIN_STEPS; i++) t.trainStep();
     advTrain = { batch: 2, crop: 128, attackSteps: 3, mix: 0.5, stepsPerSecond: Math.round((TRAIN_STEPS / ((performance.now() - t0) / 1000)) * 1000) / 1000 };

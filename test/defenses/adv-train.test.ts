@@ -11,10 +11,11 @@ import { imageToTensor } from '../../src/image/tensor.js';
 import { AdvTrainer } from '../../src/defenses/adv-train/adv-trainer.js';
 import { attackedLoss, goalSpec } from '../../src/defenses/adv-train/batch-pgd.js';
 import { ManifestSchema } from '../../src/models/weights/manifest.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
-const CKPT = '/work/shared/reference/compressai/bmshj2018-hyperprior-q1-tiny.pth.tar';
-const DATA = '/work/shared/data/train/bsds500';
-const KODAK = '/work/shared/data/kodak';
+const CKPT = `${SHARED_DIR}/reference/compressai/bmshj2018-hyperprior-q1-tiny.pth.tar`;
+const DATA = `${SHARED_DIR}/data/train/bsds500`;
+const KODAK = `${SHARED_DIR}/data/kodak`;
 const skip = (!existsSync(CKPT) || !existsSync(DATA) || !existsSync(KODAK)) && 'missing reference checkpoint or data';
 
 /** Held-out 64x64 crops from Kodak (never in the BSDS training folder). */

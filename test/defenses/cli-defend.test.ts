@@ -5,8 +5,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, TINY_HYPERPRIOR } from '../cli/run-cli.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
-const KODAK = '/work/shared/data/kodak';
+const KODAK = `${SHARED_DIR}/data/kodak`;
 const skip = (!existsSync(TINY_HYPERPRIOR) || !existsSync(KODAK)) && 'missing reference checkpoint or Kodak';
 
 test('advlic defend evaluate writes report.md/.csv/.json with naive and adaptive rows and consistent numbers', { skip }, async () => {
@@ -41,12 +42,12 @@ test('advlic defend evaluate rejects an unknown defence with a usage-level messa
   assert.match(r.stderr, /unknown defence 'fog'/);
 });
 
-test('advlic defend adv-train writes weights + manifest (defence field) and resumes from its checkpoint', { skip: skip || (!existsSync('/work/shared/data/train/bsds500') && 'missing BSDS') }, async () => {
+test('advlic defend adv-train writes weights + manifest (defence field) and resumes from its checkpoint', { skip: skip || (!existsSync(`${SHARED_DIR}/data/train/bsds500`) && 'missing BSDS') }, async () => {
   const out = await mkdtemp(join(tmpdir(), 'defend-adv-'));
   const common = ['--json', 'defend', 'adv-train', '--out', out, '--no-progress'];
   try {
     const first = await runCli([...common, '--model', TINY_HYPERPRIOR, '--quality', '1', '--eps', '4/255', '--steps', '1', '--goal', 'rate',
-      '--train-steps', '1', '--batch', '2', '--crop', '64', '--data-limit', '2', '--val-count', '1', '--val-crop', '64', '--ramp', '2']);
+      '--train-steps', '1', '--batch', '2', '--crop', '64', '--data', `${SHARED_DIR}/data/train/bsds500`, '--data-limit', '2', '--val-data', KODAK, '--val-count', '1', '--val-crop', '64', '--ramp', '2']);
     assert.equal(first.code, 0, first.stderr);
     const second = await runCli([...common, '--resume', '--train-steps', '2']);
     assert.equal(second.code, 0, second.stderr);

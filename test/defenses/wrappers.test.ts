@@ -11,8 +11,9 @@ import { parseDefenceSpec, resolveDefendedCodec } from '../../src/defenses/resol
 import { jpegRoundTrip } from '../../src/defenses/jpeg-core.js';
 import { ToyCodec } from '../fixtures/toy-codec.js';
 import { testImage } from '../attacks/helpers.js';
+import { SHARED_DIR } from '../../src/shared-data.js';
 
-const CKPT = '/work/shared/reference/compressai/bmshj2018-hyperprior-q1-tiny.pth.tar';
+const CKPT = `${SHARED_DIR}/reference/compressai/bmshj2018-hyperprior-q1-tiny.pth.tar`;
 const skip = !existsSync(CKPT) && `missing ${CKPT}`;
 let codec: LearnedCodec;
 before(async () => {
