@@ -20,7 +20,9 @@ for (const dir of process.argv.slice(2)) {
   const manifest = ManifestSchema.parse(JSON.parse(readFileSync(join(dir, st.replace(/\.safetensors$/, '.json')), 'utf8')));
   const { stateDict, metadata } = readSafetensors(new Uint8Array(readFileSync(join(dir, st))));
   const bytes = writeSafetensors(stateDict, { fp16: true, metadata });
-  const stem = `${manifest.arch}-q${manifest.quality}`;
+  // <arch>-<metric>-q<Q>[-variant].safetensors → <arch>-q<Q>[-variant] (e.g. -advtrain)
+  const variant = /-q\d+(-[A-Za-z0-9_]+)?\.safetensors$/.exec(st)?.[1] ?? '';
+  const stem = `${manifest.arch}-q${manifest.quality}${variant}`;
   const shipped = { ...manifest, sha256: sha256Bytes(bytes), storage: 'float16', trainedSha256: manifest.sha256 };
   writeFileSync(join(out, `${stem}.safetensors.tmp`), bytes);
   renameSync(join(out, `${stem}.safetensors.tmp`), join(out, `${stem}.safetensors`));

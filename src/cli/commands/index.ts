@@ -21,6 +21,7 @@ const COMMANDS: Array<() => Promise<CommandModule>> = [
   () => import('./report.js'),
   () => import('./metrics.js'),
   () => import('./attack.js'),
+  () => import('./transfer.js'),
   () => import('./models.js'),
   () => import('./compress.js'),
   () => import('./decompress.js'),

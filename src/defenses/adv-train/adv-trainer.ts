@@ -58,6 +58,9 @@ export const ADV_CHECKPOINT_NAME = 'advtrain.ckpt';
  * loss of the mix (distortion vs the ORIGINAL crops) is minimised. Everything random derives
  * from cfg.seed and the step, so a resumed run repeats an uninterrupted one.
  */
+/** Consecutive non-finite batches tolerated before the run is declared diverged. */
+const MAX_SKIPPED_IN_A_ROW = 20;
+
 export class AdvTrainer {
   private trainTime = 0;
   private stepsThisProcess = 0;
@@ -146,6 +149,8 @@ export class AdvTrainer {
     }
   }
 
+  private skippedInARow = 0;
+
   /** One step: PGD on the first ⌈mix·batch⌉ crops against the current weights, then RD loss on the mix. */
   trainStep(): { loss: number; bpp: number; mse: number; norm: number; eps: number } {
     const { cfg, model } = this;
@@ -169,16 +174,26 @@ export class AdvTrainer {
     }, this.mainVars.map(([, v]) => v));
     if (input !== x) input.dispose();
     x.dispose();
+    const loss = main.value.dataSync()[0]!;
     const grads = byKey(this.mainVars, main.grads);
     const { scale, norm } = clipScale(grads, cfg.clip);
+    if (!Number.isFinite(loss) || !Number.isFinite(Number(norm))) {
+      // An adversarial batch can push a likelihood to underflow; skip that update (as the
+      // trainer does) rather than let one batch poison the weights. Many in a row: diverged.
+      tf.dispose([main.value, ...Object.values(main.grads)]);
+      this.skippedInARow++;
+      if (this.skippedInARow >= MAX_SKIPPED_IN_A_ROW)
+        throw new ConfigError(`adversarial training diverged at step ${this.step} (non-finite loss or gradient for ${this.skippedInARow} batches in a row); lower --lr`);
+      process.stderr.write(`adv-train: step ${this.step}: non-finite loss or gradient (loss ${loss}, |g| ${Number(norm)}), update skipped\n`);
+      return { loss, bpp: terms[0] ?? NaN, mse: terms[1] ?? NaN, norm: NaN, eps };
+    }
+    this.skippedInARow = 0;
     this.adam.apply(grads, scale);
     tf.dispose(Object.values(main.grads));
     const aux = tf.variableGrads(() => model.auxLoss(), this.auxVars.map(([, v]) => v));
     this.auxAdam.apply(byKey(this.auxVars, aux.grads));
     tf.dispose([aux.value, ...Object.values(aux.grads)]);
-    const loss = main.value.dataSync()[0]!;
     main.value.dispose();
-    if (!Number.isFinite(loss)) throw new ConfigError(`adversarial training diverged at step ${this.step} (loss ${loss}); lower --lr`);
     this.step++;
     this.trainTime += performance.now() - t0;
     this.stepsThisProcess++;
