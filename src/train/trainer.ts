@@ -1,3 +1,4 @@
+import { byKey, moments, pick } from './checkpoint-tensors.js';
 import { loadMatchingTensors } from './partial-init.js';
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -339,33 +340,6 @@ export class Trainer {
     this.auxAdam.dispose();
     this.model.dispose();
   }
-}
-
-/** variableGrads keys gradients by tf variable name; the optimizers key by state-dict key. */
-function byKey(vars: Array<[string, tf.Variable]>, grads: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
-  const out: Record<string, tf.Tensor> = {};
-  for (const [key, v] of vars) {
-    const g = grads[v.name];
-    if (g) out[key] = g;
-  }
-  return out;
-}
-
-/** The tensors under `prefix`, with the prefix removed. */
-function pick(tensors: StateDict, prefix: string): StateDict {
-  const out: StateDict = new Map();
-  for (const [k, t] of tensors) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), t);
-  return out;
-}
-
-/** Optimizer moments under `prefix`, as flat float arrays by parameter key. */
-function moments(tensors: StateDict, prefix: string): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [k, t] of pick(tensors, prefix)) {
-    if (!(t.data instanceof Float32Array)) throw new CheckpointError(`checkpoint tensor ${prefix}${k} is not float32`);
-    out.set(k, t.data);
-  }
-  return out;
 }
 
 /** Identifies the training set (names and sizes, in order): a resumed run must see the same images. */

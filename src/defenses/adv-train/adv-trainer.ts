@@ -1,3 +1,4 @@
+import { byKey, moments, pick } from '../../train/checkpoint-tensors.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf } from '../../engine/index.js';
@@ -260,28 +261,4 @@ export class AdvTrainer {
     this.auxAdam.dispose();
     this.model.dispose();
   }
-}
-
-function byKey(vars: Array<[string, tf.Variable]>, grads: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
-  const out: Record<string, tf.Tensor> = {};
-  for (const [key, v] of vars) {
-    const g = grads[v.name];
-    if (g) out[key] = g;
-  }
-  return out;
-}
-
-function pick(tensors: StateDict, prefix: string): StateDict {
-  const out: StateDict = new Map();
-  for (const [k, t] of tensors) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), t);
-  return out;
-}
-
-function moments(tensors: StateDict, prefix: string): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [k, t] of pick(tensors, prefix)) {
-    if (!(t.data instanceof Float32Array)) throw new CheckpointError(`checkpoint tensor ${prefix}${k} is not float32`);
-    out.set(k, t.data);
-  }
-  return out;
 }
