@@ -67,8 +67,8 @@ export interface TrainSummary {
 
 export const CHECKPOINT_NAME = 'checkpoint.ckpt';
 
-/** Consecutive non-finite-gradient steps tolerated (each skipped) before the run stops. */
-const MAX_BAD_STEPS = 20;
+/** Consecutive non-finite-gradient steps tolerated (each skipped) before the run stops; the adversarial trainer uses the same bound. */
+export const MAX_BAD_STEPS = 20;
 
 /**
  * The training loop: RD loss with noise quantization, Adam on the network, a separate Adam on

@@ -1,3 +1,4 @@
+import { MAX_BAD_STEPS, type TrainSummary } from '../../train/trainer.js';
 import { byKey, moments, pick } from '../../train/checkpoint-tensors.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,14 +41,8 @@ interface AdvCheckpointState {
 
 export type AdvTrainRequest = Partial<AdvTrainConfig> & Pick<AdvTrainConfig, 'model' | 'out'> & { quality?: number; lambda?: number };
 
-export interface AdvTrainSummary {
-  steps: number;
-  stepsPerSecond: number;
-  final: ValidationResult;
-  weightsPath: string;
-  manifestPath: string;
-  checkpointPath: string;
-}
+/** The same summary as a plain training run. */
+export type AdvTrainSummary = TrainSummary;
 
 export const ADV_CHECKPOINT_NAME = 'advtrain.ckpt';
 
@@ -59,9 +54,6 @@ export const ADV_CHECKPOINT_NAME = 'advtrain.ckpt';
  * loss of the mix (distortion vs the ORIGINAL crops) is minimised. Everything random derives
  * from cfg.seed and the step, so a resumed run repeats an uninterrupted one.
  */
-/** Consecutive non-finite batches tolerated before the run is declared diverged. */
-const MAX_SKIPPED_IN_A_ROW = 20;
-
 export class AdvTrainer {
   private trainTime = 0;
   private stepsThisProcess = 0;
@@ -178,14 +170,14 @@ export class AdvTrainer {
     const loss = main.value.dataSync()[0]!;
     const grads = byKey(this.mainVars, main.grads);
     const { scale, norm } = clipScale(grads, cfg.clip);
-    if (!Number.isFinite(loss) || !Number.isFinite(Number(norm))) {
+    if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
       // An adversarial batch can push a likelihood to underflow; skip that update (as the
       // trainer does) rather than let one batch poison the weights. Many in a row: diverged.
       tf.dispose([main.value, ...Object.values(main.grads)]);
       this.skippedInARow++;
-      if (this.skippedInARow >= MAX_SKIPPED_IN_A_ROW)
+      if (this.skippedInARow >= MAX_BAD_STEPS)
         throw new ConfigError(`adversarial training diverged at step ${this.step} (non-finite loss or gradient for ${this.skippedInARow} batches in a row); lower --lr`);
-      process.stderr.write(`adv-train: step ${this.step}: non-finite loss or gradient (loss ${loss}, |g| ${Number(norm)}), update skipped\n`);
+      process.stderr.write(`adv-train: step ${this.step}: non-finite loss or gradient (loss ${loss}, |g| ${norm}), update skipped\n`);
       return { loss, bpp: terms[0] ?? NaN, mse: terms[1] ?? NaN, norm: NaN, eps };
     }
     this.skippedInARow = 0;
@@ -199,8 +191,8 @@ export class AdvTrainer {
     this.trainTime += performance.now() - t0;
     this.stepsThisProcess++;
     const [bpp, mse] = terms as [number, number];
-    this.log.add({ step: this.step, lr: cfg.lr, loss, bpp, mse, psnr: -10 * Math.log10(mse), aux: NaN, gradNorm: Number(norm), elapsed: this.elapsedBefore + this.trainTime / 1000 });
-    return { loss, bpp, mse, norm: Number(norm), eps };
+    this.log.add({ step: this.step, lr: cfg.lr, loss, bpp, mse, psnr: -10 * Math.log10(mse), aux: NaN, gradNorm: norm, elapsed: this.elapsedBefore + this.trainTime / 1000 });
+    return { loss, bpp, mse, norm, eps };
   }
 
   async run(): Promise<AdvTrainSummary> {
