@@ -20,6 +20,23 @@ export async function svgToPng(svg: string): Promise<Buffer> {
 type Values = Array<Record<string, unknown>>;
 const base = { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', background: 'white', config: { font: 'sans-serif' } } as const;
 
+/**
+ * Axis options for a formatted quantitative field. A percentage axis gets explicit ticks at a
+ * 1/2/5·10^k step (at most 8 of them) and exactly the decimals that step needs, so ticks never
+ * repeat a label (".0%" over 0–4 % used to print 0%, 1%, 1%, 2%, …).
+ */
+export function axisFor(values: Values, field: string, format: string | undefined): Record<string, unknown> {
+  if (!format) return {};
+  if (!format.endsWith('%')) return { format };
+  const max = Math.max(0, ...values.map((v) => Math.abs(Number(v[field]) || 0)));
+  if (max === 0) return { format };
+  const pow = 10 ** Math.floor(Math.log10(max / 8));
+  const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => max / s <= 8)!;
+  const decimals = Math.max(0, -Math.floor(Math.log10(step * 100) + 1e-9));
+  const ticks = Array.from({ length: Math.floor(max / step + 1e-9) + 1 }, (_, i) => Number((i * step).toPrecision(12)));
+  return { format: `.${decimals}%`, values: ticks };
+}
+
 export function barChart(values: Values, o: { x: string; y: string; title: string; xTitle: string; yTitle: string; format?: string }): TopLevelSpec {
   return {
     ...base,
@@ -28,7 +45,7 @@ export function barChart(values: Values, o: { x: string; y: string; title: strin
     mark: { type: 'bar', tooltip: true },
     encoding: {
       x: { field: o.x, type: 'nominal', sort: '-y', title: o.xTitle, axis: { labelAngle: -30 } },
-      y: { field: o.y, type: 'quantitative', title: o.yTitle, axis: o.format ? { format: o.format } : {} },
+      y: { field: o.y, type: 'quantitative', title: o.yTitle, axis: axisFor(values, o.y, o.format) },
     },
     width: 420,
     height: 260,
@@ -46,7 +63,7 @@ export function lineChart(
     mark: { type: 'line', point: true, tooltip: true },
     encoding: {
       x: { field: o.x, type: o.xType ?? 'quantitative', title: o.xTitle },
-      y: { field: o.y, type: 'quantitative', title: o.yTitle, axis: o.yFormat ? { format: o.yFormat } : {} },
+      y: { field: o.y, type: 'quantitative', title: o.yTitle, axis: axisFor(values, o.y, o.yFormat) },
       color: { field: o.color, type: 'nominal' },
       ...(o.dash ? { strokeDash: { field: o.dash, type: 'nominal' } } : {}),
     },
@@ -64,7 +81,7 @@ export function groupedBarChart(values: Values, o: { x: string; y: string; group
     encoding: {
       x: { field: o.x, type: 'nominal', title: null, axis: { labelAngle: -30 } },
       xOffset: { field: o.group },
-      y: { field: o.y, type: 'quantitative', title: o.yTitle, axis: o.yFormat ? { format: o.yFormat } : {} },
+      y: { field: o.y, type: 'quantitative', title: o.yTitle, axis: axisFor(values, o.y, o.yFormat) },
       color: { field: o.group, type: 'nominal' },
     },
     width: 480,
