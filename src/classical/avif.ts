@@ -8,7 +8,7 @@
 import type { Codec } from '../codec/types.js';
 import type { RgbImage } from '../image/types.js';
 import type { ClassicalCodecDef } from './definition.js';
-import { asBytes, decodeWithSharp, sharpFromImage } from './sharp-io.js';
+import { decodeWithSharp, encodeWithSharp, sharpFromImage } from './sharp-io.js';
 import { badOption, badPrefix, checkImage, commonQuality, nativeInRange, type ParsedSpec } from './spec.js';
 
 export interface AvifOptions {
@@ -31,10 +31,10 @@ export class AvifCodec implements Codec {
   async compress(x: RgbImage): Promise<Uint8Array> {
     checkImage('avif', x);
     const { quality, effort, chroma } = this.options;
-    const buf = await sharpFromImage(x)
-      .avif({ quality, effort, chromaSubsampling: chroma === '444' ? '4:4:4' : '4:2:0', lossless: false, bitdepth: 8 })
-      .toBuffer();
-    return asBytes(buf);
+    return encodeWithSharp(
+      'avif',
+      sharpFromImage(x).avif({ quality, effort, chromaSubsampling: chroma === '444' ? '4:4:4' : '4:2:0', lossless: false, bitdepth: 8 }),
+    );
   }
 
   decompress(bytes: Uint8Array): Promise<RgbImage> {

@@ -8,6 +8,8 @@ export interface ClassicalCodecDef {
   aliases: readonly string[];
   /** External executables needed ([] for the sharp-based codecs). */
   tools: readonly string[];
+  /** How to get the external tools, shown when they are missing (absent for the sharp-based codecs). */
+  installHint?: string;
   /** One line: library/tool, native parameter, what the bytes are. */
   description: string;
   /** Specs of a default RD sweep, low to high quality. */

@@ -12,17 +12,19 @@
  * silently, as in JPEG; `:md5` adds x265's MD5 decoded-picture-hash SEI (~54 bytes, counted),
  * which the decoder then verifies (`-err_detect crccheck+explode`) and refuses on mismatch.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Codec } from '../codec/types.js';
 import { BitstreamError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 import { appendTrailer, HEVC_NAL, stripTrailer } from './annexb-trailer.js';
 import type { ClassicalCodecDef } from './definition.js';
-import { requireTools, runTool, withTempDir } from './run-tool.js';
+import { readToolOutput, requireTools, runTool, withTempDir } from './run-tool.js';
 import { badOption, badPrefix, checkImage, commonQuality, nativeInRange, type ParsedSpec } from './spec.js';
 import { parseY4m } from './y4m.js';
 import { rgbToYuv, yuvToBytes, yuvToRgb, type ChromaFormat } from './yuv.js';
+
+const HINT = 'Debian: apt-get install ffmpeg, whose libavcodec has libx265';
 
 export interface HevcOptions {
   qp: number;
@@ -47,7 +49,7 @@ export class HevcCodec implements Codec {
 
   async compress(x: RgbImage): Promise<Uint8Array> {
     checkImage('hevc', x);
-    await requireTools('hevc', ['ffmpeg']);
+    await requireTools('hevc', ['ffmpeg'], HINT);
     const { qp, chroma, preset } = this.options;
     const frame = rgbToYuv(x, chroma);
     return withTempDir('hevc', async (dir) => {
@@ -64,8 +66,8 @@ export class HevcCodec implements Codec {
         '-frames:v', '1', '-c:v', 'libx265', '-preset', preset, '-x265-params', params,
         '-f', 'hevc', '-y', output,
       ];
-      await runTool('ffmpeg', args, { codec: 'hevc', timeoutMs: this.options.timeoutMs });
-      const stream = new Uint8Array(await readFile(output));
+      await runTool('ffmpeg', args, { codec: 'hevc', timeoutMs: this.options.timeoutMs, installHint: HINT });
+      const stream = await readToolOutput(output, 'ffmpeg', { codec: 'hevc' });
       const padded = frame.width !== x.width || frame.height !== x.height;
       return appendTrailer(stream, HEVC_NAL, padded ? { width: x.width, height: x.height } : undefined);
     });
@@ -73,7 +75,7 @@ export class HevcCodec implements Codec {
 
   async decompress(bytes: Uint8Array): Promise<RgbImage> {
     const { stream, crop } = stripTrailer(bytes, HEVC_NAL);
-    await requireTools('hevc', ['ffmpeg']);
+    await requireTools('hevc', ['ffmpeg'], HINT);
     return withTempDir('hevc', async (dir) => {
       const input = join(dir, 'in.hevc');
       const output = join(dir, 'out.y4m');
@@ -82,12 +84,9 @@ export class HevcCodec implements Codec {
         '-hide_banner', '-loglevel', 'error', '-nostdin', '-err_detect', 'crccheck+explode', '-xerror',
         '-f', 'hevc', '-i', input, '-strict', '-1', '-f', 'yuv4mpegpipe', '-y', output,
       ];
-      await runTool('ffmpeg', args, {
-        codec: 'hevc',
-        timeoutMs: this.options.timeoutMs,
-        onFailure: (m, cause) => new BitstreamError(`hevc: corrupt bitstream (${m})`, { cause }),
-      });
-      return frameToImage(await readFile(output), crop, 'hevc');
+      const failure = { codec: 'hevc', onFailure: (m: string, cause: unknown) => new BitstreamError(`hevc: corrupt bitstream (${m})`, { cause }) };
+      await runTool('ffmpeg', args, { ...failure, timeoutMs: this.options.timeoutMs, installHint: HINT });
+      return frameToImage(await readToolOutput(output, 'ffmpeg', failure), crop, 'hevc');
     });
   }
 }
@@ -112,6 +111,7 @@ export const hevcDef: ClassicalCodecDef = {
   name: 'hevc',
   aliases: ['h265', 'x265', 'bpg'],
   tools: ['ffmpeg'],
+  installHint: HINT,
   description: 'HEVC intra (ffmpeg/libx265, CQP, preset medium, 8-bit, BT.601 full range); native qp 0..51; :420 (default) | :444, :md5 (picture hash, ~54 bytes)',
   defaultSweep: [47, 42, 37, 32, 27, 22, 17].map((qp) => `hevc@qp${qp}`),
   native: { prefix: 'qp', min: 0, max: 51, integer: true, increasing: false },

@@ -8,15 +8,17 @@
  * Intermediate: 8-bit PPM both ways. Bytes counted: the raw .j2k codestream (no JP2 boxes).
  * Truncated codestreams are refused (OpenJPEG ≥ 2.5 strict mode, no -allow-partial).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Codec } from '../codec/types.js';
 import { BitstreamError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 import type { ClassicalCodecDef } from './definition.js';
 import { decodePpm, encodePpm } from './ppm.js';
-import { requireTools, runTool, withTempDir } from './run-tool.js';
+import { readToolOutput, requireTools, runTool, withTempDir } from './run-tool.js';
 import { badOption, badPrefix, checkImage, commonQuality, fmt, nativeInRange, type ParsedSpec } from './spec.js';
+
+const HINT = 'Debian: apt-get install libopenjp2-tools';
 
 export type J2kTarget = { kind: 'ratio'; value: number } | { kind: 'psnr'; value: number };
 
@@ -34,7 +36,7 @@ export class J2kCodec implements Codec {
 
   async compress(x: RgbImage): Promise<Uint8Array> {
     checkImage('j2k', x);
-    await requireTools('j2k', ['opj_compress']);
+    await requireTools('j2k', ['opj_compress'], HINT);
     return withTempDir('j2k', async (dir) => {
       const input = join(dir, 'in.ppm');
       const output = join(dir, 'out.j2k');
@@ -43,8 +45,8 @@ export class J2kCodec implements Codec {
       const levels = Math.max(1, Math.min(6, Math.floor(Math.log2(Math.min(x.width, x.height))) + 1));
       const t = this.target;
       const args = ['-i', input, '-o', output, '-I', '-n', String(levels), t.kind === 'ratio' ? '-r' : '-q', fmt(t.value)];
-      await runTool('opj_compress', args, { codec: 'j2k', timeoutMs: this.timeoutMs });
-      return new Uint8Array(await readFile(output));
+      await runTool('opj_compress', args, { codec: 'j2k', timeoutMs: this.timeoutMs, installHint: HINT });
+      return readToolOutput(output, 'opj_compress', { codec: 'j2k' });
     });
   }
 
@@ -52,18 +54,16 @@ export class J2kCodec implements Codec {
     if (bytes.length < 2 || bytes[0] !== 0xff || bytes[1] !== 0x4f) {
       throw new BitstreamError('j2k: not a JPEG 2000 codestream (no SOC marker FF4F)');
     }
-    await requireTools('j2k', ['opj_decompress']);
+    await requireTools('j2k', ['opj_decompress'], HINT);
     return withTempDir('j2k', async (dir) => {
       const input = join(dir, 'in.j2k');
       const output = join(dir, 'out.ppm');
       await writeFile(input, bytes);
-      await runTool('opj_decompress', ['-i', input, '-o', output, '-quiet'], {
-        codec: 'j2k',
-        timeoutMs: this.timeoutMs,
-        onFailure: (m, cause) => new BitstreamError(`j2k: corrupt or truncated codestream (${m})`, { cause }),
-      });
+      const failure = { codec: 'j2k', onFailure: (m: string, cause: unknown) => new BitstreamError(`j2k: corrupt or truncated codestream (${m})`, { cause }) };
+      await runTool('opj_decompress', ['-i', input, '-o', output, '-quiet'], { ...failure, timeoutMs: this.timeoutMs, installHint: HINT });
+      const ppm = await readToolOutput(output, 'opj_decompress', failure);
       try {
-        return decodePpm(await readFile(output));
+        return decodePpm(ppm);
       } catch (err) {
         throw new BitstreamError(`j2k: opj_decompress output unreadable (${(err as Error).message})`, { cause: err });
       }
@@ -75,6 +75,7 @@ export const j2kDef: ClassicalCodecDef = {
   name: 'j2k',
   aliases: ['jpeg2000', 'jp2'],
   tools: ['opj_compress', 'opj_decompress'],
+  installHint: HINT,
   description: 'JPEG 2000 (OpenJPEG, 9/7 irreversible); native r<ratio> or psnr<dB>; common q → PSNR target 20 + 0.25·q dB',
   defaultSweep: [26, 28, 30, 32, 34, 36, 38, 40, 42].map((p) => `j2k@psnr${p}`),
   native: { prefix: 'psnr', min: 15, max: 60, integer: false, increasing: true },

@@ -8,7 +8,7 @@
 import type { Codec } from '../codec/types.js';
 import type { RgbImage } from '../image/types.js';
 import type { ClassicalCodecDef } from './definition.js';
-import { asBytes, decodeWithSharp, sharpFromImage } from './sharp-io.js';
+import { decodeWithSharp, encodeWithSharp, sharpFromImage } from './sharp-io.js';
 import { badOption, badPrefix, checkImage, commonQuality, nativeInRange, type ParsedSpec } from './spec.js';
 
 export interface JpegOptions {
@@ -29,10 +29,7 @@ export class JpegCodec implements Codec {
   async compress(x: RgbImage): Promise<Uint8Array> {
     checkImage('jpeg', x);
     const { quality, chroma, mozjpeg } = this.options;
-    const buf = await sharpFromImage(x)
-      .jpeg({ quality, chromaSubsampling: chroma === '444' ? '4:4:4' : '4:2:0', mozjpeg })
-      .toBuffer();
-    return asBytes(buf);
+    return encodeWithSharp('jpeg', sharpFromImage(x).jpeg({ quality, chromaSubsampling: chroma === '444' ? '4:4:4' : '4:2:0', mozjpeg }));
   }
 
   decompress(bytes: Uint8Array): Promise<RgbImage> {

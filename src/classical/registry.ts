@@ -60,7 +60,7 @@ export async function listClassicalCodecs(): Promise<ClassicalCodecStatus[]> {
       defaultSweep: [...def.defaultSweep],
     };
     if (def.tools.length) status.tool = def.tools.join(', ');
-    if (missing.length) status.reason = `not found on PATH: ${missing.join(', ')}`;
+    if (missing.length) status.reason = `not found on PATH: ${missing.join(', ')}${def.installHint ? ` (${def.installHint})` : ''}`;
     out.push(status);
   }
   return out;

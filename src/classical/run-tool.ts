@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { CodecError, ToolMissingError } from '../errors.js';
@@ -16,6 +16,8 @@ export interface RunToolOptions {
   codec: string;
   /** Builds the error thrown on a non-zero exit (default CodecError); decoders pass BitstreamError. */
   onFailure?: (message: string, cause: unknown) => Error;
+  /** How to get the tool, appended to the missing-tool message (e.g. "Debian: apt-get install libjxl-tools"). */
+  installHint?: string;
 }
 
 export interface ToolOutput {
@@ -37,7 +39,7 @@ export function runTool(tool: string, args: readonly string[], opts: RunToolOpti
         if (!err) return resolve({ stdout, stderr: errText });
         const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null };
         if (e.code === 'ENOENT') {
-          return reject(new ToolMissingError(`${opts.codec}: tool "${tool}" not found on PATH (install it to use this codec)`, { cause: err }));
+          return reject(new ToolMissingError(`${opts.codec}: tool "${tool}" not found on PATH${opts.installHint ? ` (${opts.installHint})` : ' (install it to use this codec)'}`, { cause: err }));
         }
         const why = e.killed && e.signal === 'SIGKILL' ? `timed out after ${timeout} ms` : `exit code ${String(e.code ?? e.signal)}`;
         const message = `${opts.codec}: ${tool} failed (${why}): ${lastLines(errText) || 'no stderr output'}`;
@@ -57,7 +59,32 @@ export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promis
   }
 }
 
+/**
+ * Reads the file a tool was told to write. A tool that reported success but wrote no file, or
+ * an empty one, is a one-line error naming the codec and the tool (CodecError, or whatever
+ * `onFailure` builds: decoders pass BitstreamError), never a bare ENOENT.
+ */
+export async function readToolOutput(path: string, tool: string, opts: Pick<RunToolOptions, 'codec' | 'onFailure'>): Promise<Uint8Array> {
+  const fail = (what: string, cause?: unknown): Error => {
+    const message = `${opts.codec}: ${tool} exited successfully but ${what}`;
+    return opts.onFailure ? opts.onFailure(message, cause) : new CodecError(message, cause === undefined ? {} : { cause });
+  };
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw fail((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'wrote no output file' : `its output is unreadable (${(err as Error).message.split('\n')[0]})`, err);
+  }
+  if (bytes.length === 0) throw fail('wrote an empty output file');
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 const found = new Map<string, Promise<string | undefined>>();
+
+/** Forgets the PATH look-ups made so far (after PATH changed; used by tests). */
+export function resetToolCache(): void {
+  found.clear();
+}
 
 /** Absolute path of an executable on PATH, or undefined; looked up once per process. */
 export function findTool(tool: string): Promise<string | undefined> {
@@ -83,13 +110,21 @@ async function lookup(tool: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** Throws ToolMissingError naming every missing tool of a codec. */
-export async function requireTools(codec: string, tools: readonly string[]): Promise<void> {
+/** Throws ToolMissingError (one line) naming every missing tool of a codec and, if given, how to get it. */
+export async function requireTools(codec: string, tools: readonly string[], installHint?: string): Promise<void> {
+  const missing = await missingTools(tools);
+  if (missing.length) {
+    throw new ToolMissingError(
+      `${codec}: codec not available, tool${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} not found on PATH${installHint ? ` (${installHint})` : ''}`,
+    );
+  }
+}
+
+/** The tools of `tools` that are not on PATH. */
+export async function missingTools(tools: readonly string[]): Promise<string[]> {
   const missing: string[] = [];
   for (const t of tools) if (!(await findTool(t))) missing.push(t);
-  if (missing.length) {
-    throw new ToolMissingError(`${codec}: codec not available, tool${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} not found on PATH`);
-  }
+  return missing;
 }
 
 /** The last meaningful stderr lines, joined into one line (tools are chatty). */

@@ -1,6 +1,6 @@
 /** sharp plumbing for the JPEG/WebP/AVIF codecs: 8-bit raw in, strict decode out. */
 import sharp from 'sharp';
-import { BitstreamError } from '../errors.js';
+import { BitstreamError, CodecError } from '../errors.js';
 import { from8bit, to8bit } from '../image/convert.js';
 import type { RgbImage } from '../image/types.js';
 
@@ -37,7 +37,15 @@ export async function decodeWithSharp(bytes: Uint8Array, codec: string, format: 
   }
 }
 
-export function asBytes(buf: Buffer): Uint8Array {
+/** Runs a sharp encode; a libvips failure (or an empty result) is a one-line CodecError naming the codec. */
+export async function encodeWithSharp(codec: string, pipeline: sharp.Sharp): Promise<Uint8Array> {
+  let buf: Buffer;
+  try {
+    buf = await pipeline.toBuffer();
+  } catch (err) {
+    throw new CodecError(`${codec}: encoding failed (${firstLine(err)})`, { cause: err });
+  }
+  if (buf.length === 0) throw new CodecError(`${codec}: encoder produced no bytes`);
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 

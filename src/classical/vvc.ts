@@ -11,7 +11,7 @@
  * so equal common qualities give equal QPs.
  * NOTE: written against vvenc ≥ 1.8 / vvdec ≥ 2.0 command lines; not exercised on this machine.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Codec } from '../codec/types.js';
 import { BitstreamError } from '../errors.js';
@@ -19,9 +19,12 @@ import type { RgbImage } from '../image/types.js';
 import { appendTrailer, stripTrailer, VVC_NAL } from './annexb-trailer.js';
 import type { ClassicalCodecDef } from './definition.js';
 import { frameToImage, qpFromQuality } from './hevc.js';
-import { requireTools, runTool, withTempDir } from './run-tool.js';
+import { readToolOutput, requireTools, runTool, withTempDir } from './run-tool.js';
 import { badOption, badPrefix, checkImage, commonQuality, nativeInRange, type ParsedSpec } from './spec.js';
 import { rgbToYuv, yuvToBytes } from './yuv.js';
+
+/** Why VVC is usually absent (checked: Debian 12's archive, its ffmpeg 5.1, the npm registry). */
+export const VVC_HINT = 'not packaged by Debian 12, whose ffmpeg 5.1 has no VVC either, nor on npm: build Fraunhofer vvenc and vvdec and put vvencapp/vvdecapp on PATH';
 
 const PRESETS = ['faster', 'fast', 'medium', 'slow'] as const;
 type VvcPreset = (typeof PRESETS)[number];
@@ -42,7 +45,7 @@ export class VvcCodec implements Codec {
 
   async compress(x: RgbImage): Promise<Uint8Array> {
     checkImage('vvc', x);
-    await requireTools('vvc', ['vvencapp']);
+    await requireTools('vvc', ['vvencapp'], VVC_HINT);
     const frame = rgbToYuv(x, '420');
     return withTempDir('vvc', async (dir) => {
       const input = join(dir, 'in.yuv');
@@ -52,8 +55,8 @@ export class VvcCodec implements Codec {
         '-i', input, '-s', `${frame.width}x${frame.height}`, '-c', 'yuv420', '-r', '25', '-f', '1',
         '--preset', this.options.preset, '--qp', String(this.options.qp), '--qpa', '0', '-v', '1', '-o', output,
       ];
-      await runTool('vvencapp', args, { codec: 'vvc', timeoutMs: this.options.timeoutMs });
-      const stream = new Uint8Array(await readFile(output));
+      await runTool('vvencapp', args, { codec: 'vvc', timeoutMs: this.options.timeoutMs, installHint: VVC_HINT });
+      const stream = await readToolOutput(output, 'vvencapp', { codec: 'vvc' });
       const padded = frame.width !== x.width || frame.height !== x.height;
       return appendTrailer(stream, VVC_NAL, padded ? { width: x.width, height: x.height } : undefined);
     });
@@ -61,17 +64,14 @@ export class VvcCodec implements Codec {
 
   async decompress(bytes: Uint8Array): Promise<RgbImage> {
     const { stream, crop } = stripTrailer(bytes, VVC_NAL);
-    await requireTools('vvc', ['vvdecapp']);
+    await requireTools('vvc', ['vvdecapp'], VVC_HINT);
     return withTempDir('vvc', async (dir) => {
       const input = join(dir, 'in.266');
       const output = join(dir, 'out.y4m');
       await writeFile(input, stream);
-      await runTool('vvdecapp', ['-b', input, '-o', output, '--y4m', '-v', '1'], {
-        codec: 'vvc',
-        timeoutMs: this.options.timeoutMs,
-        onFailure: (m, cause) => new BitstreamError(`vvc: corrupt bitstream (${m})`, { cause }),
-      });
-      return frameToImage(await readFile(output), crop, 'vvc');
+      const failure = { codec: 'vvc', onFailure: (m: string, cause: unknown) => new BitstreamError(`vvc: corrupt bitstream (${m})`, { cause }) };
+      await runTool('vvdecapp', ['-b', input, '-o', output, '--y4m', '-v', '1'], { ...failure, timeoutMs: this.options.timeoutMs, installHint: VVC_HINT });
+      return frameToImage(await readToolOutput(output, 'vvdecapp', failure), crop, 'vvc');
     });
   }
 }
@@ -80,6 +80,7 @@ export const vvcDef: ClassicalCodecDef = {
   name: 'vvc',
   aliases: ['h266', 'vvenc'],
   tools: ['vvencapp', 'vvdecapp'],
+  installHint: VVC_HINT,
   description: 'H.266/VVC intra (vvencapp/vvdecapp, CQP, preset faster, 4:2:0, 10-bit internal); native qp 0..63; :fast|:medium|:slow',
   defaultSweep: [47, 42, 37, 32, 27, 22].map((qp) => `vvc@qp${qp}`),
   native: { prefix: 'qp', min: 0, max: 63, integer: true, increasing: false },

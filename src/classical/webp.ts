@@ -5,7 +5,7 @@
 import type { Codec } from '../codec/types.js';
 import type { RgbImage } from '../image/types.js';
 import type { ClassicalCodecDef } from './definition.js';
-import { asBytes, decodeWithSharp, sharpFromImage } from './sharp-io.js';
+import { decodeWithSharp, encodeWithSharp, sharpFromImage } from './sharp-io.js';
 import { badOption, badPrefix, checkImage, commonQuality, nativeInRange, type ParsedSpec } from './spec.js';
 
 export class WebpCodec implements Codec {
@@ -18,7 +18,7 @@ export class WebpCodec implements Codec {
 
   async compress(x: RgbImage): Promise<Uint8Array> {
     checkImage('webp', x);
-    return asBytes(await sharpFromImage(x).webp({ quality: this.quality, lossless: false }).toBuffer());
+    return encodeWithSharp('webp', sharpFromImage(x).webp({ quality: this.quality, lossless: false }));
   }
 
   decompress(bytes: Uint8Array): Promise<RgbImage> {

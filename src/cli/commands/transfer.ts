@@ -10,6 +10,9 @@ import type { Codec } from '../../codec/types.js';
 import { attackAndEvaluate } from '../../attacks/attack-and-evaluate.js';
 import { evaluateTransfer, type TransferRow } from '../../attacks/transfer.js';
 import { matchQualityToBpp } from '../../classical/matched-quality.js';
+import { classicalCodecDef } from '../../classical/registry.js';
+import { requireTools } from '../../classical/run-tool.js';
+import { parseSpec, specName } from '../../classical/spec.js';
 import { parseFraction } from './attack.js';
 
 interface TransferOptions {
@@ -46,15 +49,17 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('-o, --out <dir>', 'write transfer.json here')
     .action(async (image: string, o: TransferOptions) => {
       const c = ctx();
-      await initEngine({ engine: c.engine });
-      const original = await readImage(image);
-      const source = await resolveCodec(o.source);
       const budgets = o.eps.split(',').map((e) => parseFraction(e.trim(), '--eps'));
       if (o.goal !== 'distortion' && o.goal !== 'rate') throw new UsageError(`--goal must be distortion or rate, got '${o.goal}'`);
       const steps = Number(o.steps);
       if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`--steps must be a positive integer, got '${o.steps}'`);
       const names = o.targets.split(',').map((t) => t.trim()).filter(Boolean);
       if (names.length === 0) throw new UsageError('--targets is empty');
+      // Before minutes of white-box attack: every classical target must parse and have its tools.
+      await checkClassicalTargets(names);
+      await initEngine({ engine: c.engine });
+      const original = await readImage(image);
+      const source = await resolveCodec(o.source);
 
       const runs: Array<{ eps: number; source: Record<string, unknown>; targets: TransferRow[] }> = [];
       let targets: Codec[] | undefined;
@@ -84,16 +89,31 @@ export function register(program: Command, ctx: () => CliContext): void {
     });
 }
 
+/** Bad classical specs (ConfigError) and missing tools (ToolMissingError, e.g. vvc) fail at once. */
+export async function checkClassicalTargets(names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    const def = classicalCodecDef(specName(name));
+    if (!def) continue;
+    def.create({ ...parseSpec(name), name: def.name });
+    await requireTools(def.name, def.tools, def.installHint);
+  }
+}
+
+function isClassical(name: string): boolean {
+  return classicalCodecDef(specName(name)) !== undefined;
+}
+
 async function openTargets(names: string[], original: Parameters<typeof matchQualityToBpp>[1], bpp: number, match: boolean, c: CliContext): Promise<Codec[]> {
   const out: Codec[] = [];
   for (const name of names) {
-    const classicalBase = /^(jpeg|webp|avif|jxl|j2k|hevc|vvc)(:|@|$)/.test(name);
+    const classicalBase = isClassical(name);
     if (match && classicalBase) {
       const m = await matchQualityToBpp(name, original, bpp);
       c.log(`transfer: ${name} matched to ${m.spec} (${m.bpp.toFixed(3)} bpp vs source ${bpp.toFixed(3)})`);
       out.push(m.codec);
     } else {
-      out.push(await resolveCodec(classicalBase && !name.includes('@') ? `${name}@75` : name));
+      // A classical name without a quality gets common quality 75, options kept ("jpeg:444" → "jpeg@75:444").
+      out.push(await resolveCodec(classicalBase && !name.includes('@') ? name.replace(/^([^:]+)/, '$1@75') : name));
     }
   }
   return out;
