@@ -1,4 +1,4 @@
-import { byKey, moments, pick } from './checkpoint-tensors.js';
+import { byKey, packCheckpointTensors, pick, restoreOptimizers } from './checkpoint-tensors.js';
 import { loadMatchingTensors } from './partial-init.js';
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -163,12 +163,7 @@ export class Trainer {
       const schedule = new LrSchedule(parseSchedule(cfg.schedule, cfg.lr), cfg.lr, resume?.state.schedule);
       let rng = Rng.fromSeed(cfg.seed, 0x7c0f);
       if (resume) {
-        try {
-          adam.importState({ step: resume.state.adamStep, m: moments(resume.tensors, 'adam.m/'), v: moments(resume.tensors, 'adam.v/') });
-          auxAdam.importState({ step: resume.state.auxAdamStep, m: moments(resume.tensors, 'aux.m/'), v: moments(resume.tensors, 'aux.v/') });
-        } catch (err) {
-          throw new CheckpointError(`checkpoint optimizer state does not fit the model: ${(err as Error).message}`, { cause: err });
-        }
+        restoreOptimizers({ adam, auxAdam }, resume.tensors, resume.state);
         rng = Rng.fromState(resume.state.rng);
       }
       const log = await MetricsLog.open(join(cfg.out, 'metrics.csv'), resume?.state.step);
@@ -297,14 +292,7 @@ export class Trainer {
   async saveCheckpoint(): Promise<void> {
     await this.sync();
     await this.log.flush();
-    const tensors: StateDict = new Map();
-    for (const [k, t] of this.model.stateDict()) tensors.set(`model/${k}`, t);
-    const main = this.adam.exportState();
-    const aux = this.auxAdam.exportState();
-    for (const [prefix, st] of [['adam', main], ['aux', aux]] as const) {
-      for (const [k, d] of st.m) tensors.set(`${prefix}.m/${k}`, { dtype: 'float32', shape: [d.length], data: d });
-      for (const [k, d] of st.v) tensors.set(`${prefix}.v/${k}`, { dtype: 'float32', shape: [d.length], data: d });
-    }
+    const { tensors, adamStep, auxAdamStep } = packCheckpointTensors({ model: this.model, adam: this.adam, auxAdam: this.auxAdam });
     const state: CheckpointState = {
       kind: 'advlic-train-checkpoint',
       version: 1,
@@ -312,8 +300,8 @@ export class Trainer {
       step: this.step,
       rng: this.rng.state(),
       schedule: this.schedule.state(),
-      adamStep: main.step,
-      auxAdamStep: aux.step,
+      adamStep,
+      auxAdamStep,
       elapsed: this.elapsedBefore + this.trainTime / 1000,
       dataFingerprint: this.dataFingerprint,
       codeVersion: codeVersion(),

@@ -1,5 +1,5 @@
 import { MAX_BAD_STEPS, type TrainSummary } from '../../train/trainer.js';
-import { byKey, moments, pick } from '../../train/checkpoint-tensors.js';
+import { byKey, packCheckpointTensors, pick, restoreOptimizers } from '../../train/checkpoint-tensors.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf } from '../../engine/index.js';
@@ -130,8 +130,7 @@ export class AdvTrainer {
       let rng = Rng.fromSeed(cfg.seed, 0xad7);
       const r = from.resume;
       if (r) {
-        adam.importState({ step: r.state.adamStep, m: moments(r.tensors, 'adam.m/'), v: moments(r.tensors, 'adam.v/') });
-        auxAdam.importState({ step: r.state.auxAdamStep, m: moments(r.tensors, 'aux.m/'), v: moments(r.tensors, 'aux.v/') });
+        restoreOptimizers({ adam, auxAdam }, r.tensors, r.state);
         rng = Rng.fromState(r.state.rng);
       }
       const log = await MetricsLog.open(join(cfg.out, 'metrics.csv'), r?.state.step);
@@ -221,22 +220,15 @@ export class AdvTrainer {
 
   async saveCheckpoint(): Promise<void> {
     await this.log.flush();
-    const tensors: StateDict = new Map();
-    for (const [k, t] of this.model.stateDict()) tensors.set(`model/${k}`, t);
-    const main = this.adam.exportState();
-    const aux = this.auxAdam.exportState();
-    for (const [prefix, st] of [['adam', main], ['aux', aux]] as const) {
-      for (const [k, d] of st.m) tensors.set(`${prefix}.m/${k}`, { dtype: 'float32', shape: [d.length], data: d });
-      for (const [k, d] of st.v) tensors.set(`${prefix}.v/${k}`, { dtype: 'float32', shape: [d.length], data: d });
-    }
+    const { tensors, adamStep, auxAdamStep } = packCheckpointTensors({ model: this.model, adam: this.adam, auxAdam: this.auxAdam });
     const state: AdvCheckpointState = {
       kind: 'advlic-advtrain-checkpoint',
       version: 1,
       config: this.cfg,
       step: this.step,
       rng: this.rng.state(),
-      adamStep: main.step,
-      auxAdamStep: aux.step,
+      adamStep,
+      auxAdamStep,
       elapsed: this.elapsedBefore + this.trainTime / 1000,
       codeVersion: codeVersion(),
     };
