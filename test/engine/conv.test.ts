@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { tf } from '../../src/engine/index.js';
 import { thresholds } from '../../src/engine/ort/thresholds.js';
 import { ortRunCount } from '../../src/engine/ort/runtime.js';
-import { compareEngines, rand } from './compare.js';
+import { nchwcBlock } from '../../src/engine/ort/kernels/nchwc.js';
+import { compareEngines, ortAvailable, rand } from './compare.js';
 
 const saved = { ...thresholds };
 before(() => Object.assign(thresholds, { convMacs: 0, matmulMacs: 0, elements: 0 }));
@@ -30,13 +31,35 @@ const CASES: Case[] = [
   { x: [2, 17, 12, 5], f: [3, 3, 5, 3], s: 3, p: 'same' },
   { x: [1, 9, 8, 3], f: [1, 1, 3, 4], s: 2, p: 'same' },
   { x: [1, 12, 14, 2], f: [2, 3, 2, 3], s: 2, p: 'valid' },
+  // Whole channel blocks (NCHWc path with blocked input); 20 output channels pad a block.
+  { x: [1, 12, 10, 16], f: [5, 5, 16, 20], s: 2, p: 'same' },
+  { x: [2, 9, 11, 32], f: [3, 3, 32, 16], s: 1, p: 'same' },
+  { x: [1, 10, 9, 16], f: [3, 3, 16, 16], s: 1, p: 'valid', d: 2 },
+  { x: [1, 13, 12, 16], f: [4, 4, 16, 8], s: 2, p: 'valid' },
+  { x: [2, 11, 9, 20], f: [3, 3, 20, 16], s: 2, p: 'same' }, // 20 channels: not whole blocks
+  // Whole blocks on both sides: input gradient as separate exact-tap phase convs.
+  { x: [2, 12, 10, 16], f: [5, 5, 16, 32], s: 2, p: 'same' },
+  { x: [1, 13, 11, 16], f: [5, 5, 16, 16], s: 2, p: 'same' },
+  { x: [1, 14, 11, 16], f: [5, 5, 16, 16], s: 2, p: 'valid' },
+  { x: [1, 17, 12, 16], f: [3, 3, 16, 16], s: 3, p: 'same' },
 ];
 
-for (const mode of ['polyphase', 'convTranspose'] as const)
+const MODES = [
+  { inputGradient: 'polyphase', nchwc: true },
+  { inputGradient: 'polyphase', nchwc: false },
+  { inputGradient: 'convTranspose', nchwc: false },
+] as const;
+
+test('NCHWc kernels are available (block of 8 or 16 channels on x64)', async () => {
+  assert.ok(await ortAvailable());
+  if (process.arch === 'x64') assert.ok([8, 16].includes(nchwcBlock()), `block ${nchwcBlock()}`);
+});
+
+for (const mode of MODES)
 for (const c of CASES) {
-  const name = `x=[${c.x}] f=[${c.f}] s=${c.s} d=${c.d ?? 1} p=${c.p} dx=${mode}`;
+  const name = `x=[${c.x}] f=[${c.f}] s=${c.s} d=${c.d ?? 1} p=${c.p} dx=${mode.inputGradient} nchwc=${mode.nchwc}`;
   test(`conv2d forward + input/filter gradients match cpu: ${name}`, async () => {
-    thresholds.inputGradient = mode;
+    Object.assign(thresholds, mode);
     const runsBefore = ortRunCount();
     const err = await compareEngines(() => {
       const x = rand(c.x, 1) as tf.Tensor4D;
@@ -54,15 +77,30 @@ for (const c of CASES) {
   });
 }
 
-test('fused conv2d with bias and relu matches cpu', async () => {
+for (const nchwc of [true, false])
+for (const [cin, cout] of [[4, 6], [16, 12], [32, 16]])
+test(`fused conv2d with bias and activations matches cpu: ${cin}->${cout} nchwc=${nchwc}`, async () => {
+  thresholds.nchwc = nchwc;
   const err = await compareEngines(() => {
-    const x = rand([2, 11, 9, 4], 4) as tf.Tensor4D;
-    const w = rand([3, 3, 4, 6], 5) as tf.Tensor4D;
-    const b = rand([6], 6) as tf.Tensor1D;
+    const x = rand([2, 11, 9, cin], 4) as tf.Tensor4D;
+    const w = rand([3, 3, cin, cout], 5) as tf.Tensor4D;
+    const b = rand([cout], 6) as tf.Tensor1D;
     return [
       tf.fused.conv2d({ x, filter: w, strides: 2, pad: 'same', bias: b, activation: 'relu' }),
       tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'valid', bias: b }),
+      tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias: b, activation: 'sigmoid' }),
+      tf.fused.conv2d({ x, filter: w, strides: 2, pad: 'valid', bias: b, activation: 'leakyrelu', leakyreluAlpha: 0.1 }),
     ];
+  });
+  thresholds.nchwc = saved.nchwc;
+  assert.ok(err < TOL, `max rel error ${err}`);
+});
+
+test('NCHW-format conv2d matches cpu on the NCHWc path', async () => {
+  const err = await compareEngines(() => {
+    const x = rand([2, 16, 9, 11], 14) as tf.Tensor4D;
+    const w = rand([3, 3, 16, 8], 15) as tf.Tensor4D;
+    return [tf.conv2d(x, w, 1, 'same', 'NCHW'), tf.conv2d(tf.slice(x, [0, 0, 0, 0], [2, 3, 9, 11]) as tf.Tensor4D, tf.slice(w, [0, 0, 0, 0], [3, 3, 3, 8]) as tf.Tensor4D, 2, 'valid', 'NCHW')];
   });
   assert.ok(err < TOL, `max rel error ${err}`);
 });

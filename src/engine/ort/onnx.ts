@@ -14,7 +14,14 @@ interface NodeSpec {
   inputs: string[];
   outputs: string[];
   attrs: Record<string, AttrValue>;
+  /** Operator domain ('' = ai.onnx); ORT's contrib domains need an opset import. */
+  domain: string;
 }
+
+/** ORT's blocked-layout (NCHWc) kernels: ReorderInput, NchwcConv, ReorderOutput, … */
+export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
+/** ORT's contrib ops (FusedConv, …). */
+export const MS_DOMAIN = 'com.microsoft';
 
 interface Initializer {
   name: string;
@@ -69,7 +76,14 @@ export class GraphBuilder {
   /** Adds a node and returns its (first) output name. Empty-string inputs mean "absent". */
   node(op: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outName?: string): string {
     const out = outName ?? `t${this.counter++}`;
-    this.nodes.push({ op, inputs, outputs: [out], attrs });
+    this.nodes.push({ op, inputs, outputs: [out], attrs, domain: '' });
+    return out;
+  }
+
+  /** A node of a non-default operator domain (e.g. NCHWC_DOMAIN). */
+  domainNode(domain: string, op: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string {
+    const out = `t${this.counter++}`;
+    this.nodes.push({ op, inputs, outputs: [out], attrs, domain });
     return out;
   }
 
@@ -80,8 +94,13 @@ export class GraphBuilder {
     for (const t of this.inits) graph.message(5, encodeTensor(t));
     for (const v of this.inputs) graph.message(11, encodeValueInfo(v.name, v.shape));
     for (const v of this.outputs) graph.message(12, encodeValueInfo(v.name, v.shape));
-    const opset = new ProtoWriter().string(1, '').int(2, 17);
-    return new ProtoWriter().int(1, 8).string(2, 'advlic').message(7, graph).message(8, opset).finish();
+    const model = new ProtoWriter().int(1, 8).string(2, 'advlic').message(7, graph);
+    // OperatorSetIdProto {domain=1, version=2}: ai.onnx 17, plus every contrib domain used (v1).
+    model.message(8, new ProtoWriter().string(1, '').int(2, 17));
+    for (const d of new Set(this.nodes.map((n) => n.domain).filter((d) => d !== ''))) {
+      model.message(8, new ProtoWriter().string(1, d).int(2, 1));
+    }
+    return model.finish();
   }
 }
 
@@ -90,6 +109,7 @@ function encodeNode(n: NodeSpec): ProtoWriter {
   for (const i of n.inputs) w.string(1, i);
   for (const o of n.outputs) w.string(2, o);
   w.string(4, n.op);
+  if (n.domain) w.string(7, n.domain);
   for (const [name, v] of Object.entries(n.attrs)) w.message(5, encodeAttr(name, v));
   return w;
 }

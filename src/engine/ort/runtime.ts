@@ -34,6 +34,10 @@ export function loadOrt(intraOpThreads: number): void {
   TensorCtor = common.Tensor;
 }
 
+export function ortLoaded(): boolean {
+  return binding !== undefined;
+}
+
 export function ortThreads(): number {
   return threads;
 }

@@ -11,4 +11,9 @@ export const thresholds = {
   elements: 1 << 15,
   /** Strided input gradients: polyphase stride-1 conv + DepthToSpace, or ORT ConvTranspose. */
   inputGradient: 'polyphase' as 'polyphase' | 'convTranspose',
+  /**
+   * Convolutions through ORT's blocked-layout (NCHWc) kernels where the channel counts allow;
+   * false forces the plain Conv graphs with layout transposes (tests and benches compare both).
+   */
+  nchwc: true,
 };

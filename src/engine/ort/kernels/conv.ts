@@ -4,12 +4,10 @@ import { backend_util } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { GraphBuilder, f32, type AttrValue } from '../onnx.js';
 import { allFloat, runToTensor, withFallback } from './util.js';
+import { nchwcConv, nchwcFor } from './nchwc.js';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
 type Activation = 'linear' | 'relu' | 'sigmoid' | 'leakyrelu';
-
-/** Below this many multiply-adds the JS kernel is fast enough and avoids session set-up. */
-
 
 const TO_NCHW = [0, 3, 1, 2];
 const TO_NHWC = [0, 2, 3, 1];
@@ -52,8 +50,23 @@ function runConv(a: ConvArgs): TensorInfo {
   const { info, channelsLast, depthwise } = a;
   const attrs = convAttrs(info);
   if (depthwise) attrs.group = info.inChannels;
-  const key = JSON.stringify(['conv', a.x.shape, a.filter.shape, a.bias?.shape, attrs, channelsLast, a.act, a.alpha]);
-  const build = (): GraphBuilder => {
+  const block = depthwise ? 0 : nchwcFor(info.inChannels);
+  const key = JSON.stringify(['conv', a.x.shape, a.filter.shape, a.bias?.shape, attrs, channelsLast, a.act, a.alpha, block]);
+  const buildBlocked = (): GraphBuilder => {
+    const g = new GraphBuilder();
+    const x = g.input(a.x.shape);
+    const w = g.input(a.filter.shape);
+    const p = info.padInfo;
+    const y = nchwcConv(g, block, {
+      x, channelsLast, inChannels: info.inChannels, filterHwio: w, kh: info.filterHeight, kw: info.filterWidth,
+      outChannels: info.outChannels, bias: a.bias ? g.input(a.bias.shape) : undefined,
+      strides: [info.strideHeight, info.strideWidth], dilations: [info.dilationHeight, info.dilationWidth],
+      pads: [p.top, p.left, p.bottom, p.right], act: a.act, alpha: a.alpha, outChannelsLast: channelsLast,
+    });
+    g.output(y, info.outShape);
+    return g;
+  };
+  const build = block ? buildBlocked : (): GraphBuilder => {
     const g = new GraphBuilder();
     let x = g.input(a.x.shape);
     let w = g.input(a.filter.shape);

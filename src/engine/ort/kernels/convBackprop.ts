@@ -4,6 +4,7 @@ import { backend_util } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { GraphBuilder } from '../onnx.js';
 import { buildPolyphaseGraph } from './polyphase.js';
+import { nchwcFor } from './nchwc.js';
 import { allFloat, runToTensor, withFallback } from './util.js';
 
 
@@ -44,9 +45,11 @@ export const conv2DBackpropInputConfig: KernelConfig = withFallback('Conv2DBackp
   const opW = info.inWidth - (sw * (info.outWidth - 1) + info.filterWidth - p.left - p.right);
   if (opH < 0 || opW < 0 || opH >= sh || opW >= sw) return null;
   const outShape = [...at.inputShape];
-  if (sh === sw && sh >= 2 && thresholds.inputGradient === 'polyphase') {
-    const key = JSON.stringify(['convTpoly', dy.shape, filter.shape, outShape, p, sh, last]);
-    const spec = { dyShape: dy.shape, filterShape: filter.shape, outShape, stride: sh, padTop: p.top, padLeft: p.left, channelsLast: last };
+  // dy's channels are the conv's output channels: the blocked kernels' input here.
+  const block = nchwcFor(info.outChannels);
+  if (sh === sw && (sh >= 2 || block) && thresholds.inputGradient === 'polyphase') {
+    const key = JSON.stringify(['convTpoly', dy.shape, filter.shape, outShape, p, sh, last, block]);
+    const spec = { dyShape: dy.shape, filterShape: filter.shape, outShape, stride: sh, padTop: p.top, padLeft: p.left, channelsLast: last, block };
     return runToTensor(backend as MathBackendCPU, key, () => buildPolyphaseGraph(spec), [dy, filter], outShape);
   }
   const key = JSON.stringify(['convT', dy.shape, filter.shape, outShape, p, sh, sw, last]);
