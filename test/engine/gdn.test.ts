@@ -56,3 +56,42 @@ test('gradient of conv + GDN-like block (x / sqrt(beta + conv1x1(x²))) agrees b
   });
   assert.ok(err < 1e-4, `max rel error ${err}`);
 });
+
+test('fused GDN: an input gradient alone runs no parameter-gradient kernel and leaks no tensor', async () => {
+  await initEngine({ engine: 'ort' });
+  const x = rand([1, 6, 5, 8], 21) as tf.Tensor4D;
+  const { beta, gamma } = params(8, 22);
+  const grad = tf.grad((a: tf.Tensor) => tf.sum(tf.square(gdn(a as tf.Tensor4D, beta, gamma, false))));
+  tf.tidy(() => grad(x)); // warm-up (sessions)
+  const before = tf.memory().numTensors;
+  const prof = await tf.profile(() => tf.tidy(() => grad(x)));
+  tf.dispose(prof.result as tf.Tensor);
+  assert.equal(tf.memory().numTensors, before);
+  const names = new Set(prof.kernels.map((k) => k.name));
+  assert.ok(names.has('AdvlicGdn') && names.has('AdvlicGdnDx'), [...names].join(','));
+  assert.ok(!names.has('AdvlicGdnDbeta') && !names.has('AdvlicGdnDgamma'), [...names].join(','));
+  // Without a tape, the forward makes its output only.
+  const y = gdn(x, beta, gamma, true);
+  assert.equal(tf.memory().numTensors, before + 1);
+  tf.dispose([x, beta, gamma, y]);
+});
+
+test('fused GDN: parameter gradients of variables (training) match plain ops, no leaks', async () => {
+  const err = await compareEngines(() => {
+    const x = rand([2, 7, 6, 16], 31) as tf.Tensor4D;
+    const p = params(16, 32);
+    const beta = tf.variable(p.beta);
+    const gamma = tf.variable(p.gamma);
+    const op = tf.getBackend() === 'ort' ? gdn : gdnPlain;
+    const before = tf.memory().numTensors;
+    const { value, grads } = tf.variableGrads(() =>
+      tf.sum(tf.mul(op(op(x, beta as tf.Tensor1D, gamma as tf.Tensor2D, false), beta as tf.Tensor1D, gamma as tf.Tensor2D, true), x)),
+    );
+    const out = [value, grads[beta.name]!, grads[gamma.name]!].map((t) => t.clone());
+    tf.dispose([value, ...Object.values(grads)]);
+    assert.equal(tf.memory().numTensors, before + 3);
+    tf.dispose([beta, gamma, p.beta, p.gamma]);
+    return out;
+  });
+  assert.ok(err < 1e-4, `max rel error ${err}`);
+});

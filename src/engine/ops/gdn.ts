@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { GDN_GRAD_KERNEL, GDN_KERNEL } from '../ort/kernels/gdn.js';
+import { GDN_DBETA_KERNEL, GDN_DGAMMA_KERNEL, GDN_DX_KERNEL, GDN_KERNEL, type GdnAttrs } from '../ort/kernels/gdn.js';
 import { thresholds } from '../ort/thresholds.js';
 
 /** The plain-ops reference (any backend): x · rsqrt(β + γ·x²), or x · sqrt(…) when inverse. */
@@ -13,10 +13,38 @@ export function gdnPlain(x: tf.Tensor4D, beta: tf.Tensor1D, gamma: tf.Tensor2D, 
   });
 }
 
+let gradientRegistered = false;
+
+/**
+ * The fused forward saves x, γ and its factor output f; each input's gradient is a separate
+ * lazy kernel, and TF.js's backprop only calls those on a path to the differentiated inputs
+ * (an input gradient alone skips dβ and dγ).
+ */
+function registerGdnGradient(): void {
+  if (gradientRegistered) return;
+  gradientRegistered = true;
+  tf.registerGradient({
+    kernelName: GDN_KERNEL,
+    inputsToSave: ['x', 'gamma'],
+    outputsToSave: [false, true],
+    gradFunc: (dys, saved, attrs) => {
+      const dy = Array.isArray(dys) ? dys[0]! : dys; // dys[1] (for f) is unused
+      const [x, gamma, f] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const a = attrs as unknown as tf.NamedAttrMap;
+      const k = (name: string, ins: tf.NamedTensorMap) => (): tf.Tensor => tf.engine().runKernel(name, ins, a) as tf.Tensor;
+      return {
+        x: k(GDN_DX_KERNEL, { x, f, dy, gamma }),
+        beta: k(GDN_DBETA_KERNEL, { x, f, dy }),
+        gamma: k(GDN_DGAMMA_KERNEL, { x, f, dy }),
+      };
+    },
+  });
+}
+
 /**
  * Generalized divisive normalization (Ballé et al.) on NHWC x with effective beta [C] and
  * gamma [Cout, Cin] (PyTorch layout, already reparametrized). On the 'ort' engine the forward
- * and the backward are each one ONNX Runtime graph (the autodiff of the plain ops makes 8–10
+ * and each gradient are single ONNX Runtime graphs (the autodiff of the plain ops makes 8–10
  * full-resolution passes); on other backends, or for small tensors, it is gdnPlain.
  */
 export function gdn(x: tf.Tensor4D, beta: tf.Tensor1D, gamma: tf.Tensor2D, inverse: boolean): tf.Tensor4D {
@@ -27,15 +55,12 @@ export function gdn(x: tf.Tensor4D, beta: tf.Tensor1D, gamma: tf.Tensor2D, inver
   if (tf.getBackend() !== 'ort' || x.size < thresholds.elements || x.dtype !== 'float32') {
     return gdnPlain(x, beta, gamma, inverse);
   }
-  const fused = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [xs, bs, gs] = args as tf.Tensor[];
-    (args[3] as tf.GradSaveFunc)([xs, bs, gs]);
-    const value = tf.engine().runKernel(GDN_KERNEL, { x: xs, beta: bs, gamma: gs }, { inverse }) as tf.Tensor4D;
-    const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [sx, sb, sg] = saved;
-      return tf.engine().runKernel(GDN_GRAD_KERNEL, { x: sx, beta: sb, gamma: sg, dy }, { inverse }) as tf.Tensor[];
-    };
-    return { value, gradFunc };
-  });
-  return fused(x, beta, gamma) as tf.Tensor4D;
+  registerGdnGradient();
+  // The factor output only matters when this call is recorded for backprop.
+  const saveFactor = tf.engine().isTapeOn();
+  const attrs: GdnAttrs = { inverse, saveFactor };
+  const out = tf.engine().runKernel(GDN_KERNEL, { x, beta, gamma }, attrs as unknown as tf.NamedAttrMap);
+  if (!Array.isArray(out)) return out as tf.Tensor4D;
+  out[1]!.dispose(); // the tape keeps its own reference to f
+  return out[0] as tf.Tensor4D;
 }
