@@ -1,4 +1,6 @@
 import { tf } from '../src/engine/index.js';
+// As the model layers: conv + bias as one kernel (one ORT graph on the 'ort' engine).
+import { conv2dBias, conv2dTransposeBias } from '../src/engine/ops/conv.js';
 
 /**
  * A scale-hyperprior-shaped stack (Ballé 2018: N, M channels, 5x5 stride-2 convs with GDN in
@@ -47,9 +49,9 @@ function apply(layers: Layer[], x: tf.Tensor4D, gdnFn: GdnFn): tf.Tensor4D {
     else if (l.conv.transposed) {
       const [b, h, w] = x.shape;
       const out: [number, number, number, number] = [b, h * l.conv.stride, w * l.conv.stride, l.conv.w.shape[2]];
-      x = tf.add(tf.conv2dTranspose(x, l.conv.w, out, l.conv.stride, 'same'), l.conv.b);
+      x = conv2dTransposeBias(x, l.conv.w, out, l.conv.stride, 'same', l.conv.b);
     } else {
-      x = tf.add(tf.conv2d(x, l.conv.w, l.conv.stride, 'same'), l.conv.b);
+      x = conv2dBias(x, l.conv.w, l.conv.b, l.conv.stride, 'same');
     }
   }
   return x;

@@ -2,7 +2,7 @@
  * Where an attack step's (and a training step's) time goes, per TF.js kernel: every kernel of
  * the active backend is re-registered with a timer around it. Inclusive times (a kernel that
  * calls other kernels through the engine counts them too; ORT kernels do not).
- * Run: node --import tsx bench/profile.ts [attack|train] [--reps 1] [--by-shape]
+ * Run: node --import tsx bench/profile.ts [attack|train|model [arch]] [--reps 1] [--by-shape]
  */
 import { parseArgs } from 'node:util';
 import { initEngine, tf } from '../src/engine/index.js';
@@ -81,7 +81,25 @@ async function train(): Promise<number> {
   return ms;
 }
 
-const ms = what === 'train' ? await train() : await attack();
+/** A real model (random init) as attacks use it: forward in 'noise' mode, MSE + λ·bits, gradient w.r.t. x. */
+async function model(): Promise<number> {
+  const { createModel } = await import('../src/models/registry.js');
+  const arch = (positionals[1] ?? 'bmshj2018-hyperprior') as 'bmshj2018-hyperprior';
+  const m = createModel({ arch, N: 128, M: 192 });
+  const x = tf.randomUniform([1, Number(a.h), Number(a.w), 3], 0, 1, 'float32', 9) as tf.Tensor4D;
+  const grad = tf.grad((t: tf.Tensor) => {
+    const out = m.forward(t as tf.Tensor4D, 'noise');
+    const bits = Object.values(out.likelihoods).map((l) => tf.div(tf.sum(tf.log(l)), -Math.LN2));
+    return tf.add(tf.mean(tf.squaredDifference(out.xHat, t)), tf.mul(1e-6, tf.addN(bits))) as tf.Scalar;
+  });
+  tf.tidy(() => grad(x)).dispose();
+  stats.clear();
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) tf.tidy(() => grad(x)).dispose();
+  return (performance.now() - t0) / reps;
+}
+
+const ms = what === 'train' ? await train() : what === 'model' ? await model() : await attack();
 const rows = [...stats.entries()].sort((x, y) => y[1].ms - x[1].ms);
 const total = rows.reduce((s, [, v]) => s + v.ms, 0) / reps;
 console.log(JSON.stringify({

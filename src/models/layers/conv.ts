@@ -1,4 +1,5 @@
 import { tf } from '../../engine/index.js';
+import { conv2dBias, conv2dTransposeBias } from '../../engine/ops/conv.js';
 import type { ParamStore } from '../param-store.js';
 import { uniformArray } from '../init.js';
 import type { Layer } from './layer.js';
@@ -31,10 +32,7 @@ export class Conv2d implements Layer {
   }
 
   apply(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => {
-      const y = tf.conv2d(x, this.weight as tf.Tensor4D, this.stride, Math.floor(this.kernel / 2));
-      return tf.add(y, this.bias);
-    });
+    return conv2dBias(x, this.weight as tf.Tensor4D, this.bias as tf.Tensor1D, this.stride, Math.floor(this.kernel / 2));
   }
 }
 
@@ -69,8 +67,7 @@ export class ConvTranspose2d implements Layer {
     return tf.tidy(() => {
       const [b, h, w] = x.shape;
       const out: [number, number, number, number] = [b, h * this.stride, w * this.stride, this.outC];
-      const y = tf.conv2dTranspose(x, this.weight as tf.Tensor4D, out, this.stride, Math.floor(this.kernel / 2));
-      return tf.add(y, this.bias);
+      return conv2dTransposeBias(x, this.weight as tf.Tensor4D, out, this.stride, Math.floor(this.kernel / 2), this.bias as tf.Tensor1D);
     });
   }
 }

@@ -1,4 +1,5 @@
 import { tf } from '../../engine/index.js';
+import { conv2dBias } from '../../engine/ops/conv.js';
 import { WeightsMismatchError } from '../../errors.js';
 import type { ParamStore, StateTensor } from '../param-store.js';
 import { Conv2d, TORCH_TO_TF_FILTER } from './conv.js';
@@ -63,7 +64,7 @@ export class MaskedConv2d implements Layer {
   apply(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const w = tf.mul(this.conv.weight, this.maskTf) as tf.Tensor4D;
-      return tf.add(tf.conv2d(x, w, 1, Math.floor(this.kernel / 2)), this.conv.bias);
+      return conv2dBias(x, w, this.conv.bias as tf.Tensor1D, 1, Math.floor(this.kernel / 2));
     });
   }
 

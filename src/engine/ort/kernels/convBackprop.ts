@@ -30,11 +30,16 @@ function infoFor(xShape: number[], filterShape: number[], at: BackpropAttrs): ba
 const macs = (i: backend_util.Conv2DInfo): number =>
   i.batchSize * i.outHeight * i.outWidth * i.outChannels * i.inChannels * i.filterHeight * i.filterWidth;
 
-/** dx = ConvTranspose(dy, W) with the forward pads; output_padding restores TF's exact size. */
-export const conv2DBackpropInputConfig: KernelConfig = withFallback('Conv2DBackpropInput', ({ inputs, attrs, backend }) => {
-  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-  const at = attrs as unknown as BackpropAttrs;
-  if (!allFloat([dy, filter]) || !at.inputShape) return null;
+/**
+ * dx of a conv (= a transposed conv of dy), optionally + bias [Cin]: polyphase stride-1 convs
+ * + DepthToSpace, or ORT ConvTranspose with the forward pads (output_padding restores TF's exact
+ * size). Null when ORT should not run it (small, unsupported geometry).
+ */
+export function inputGradient(
+  backend: MathBackendCPU, dy: TensorInfo, filter: TensorInfo, attrs: unknown, bias?: TensorInfo,
+): TensorInfo | null {
+  const at = attrs as BackpropAttrs;
+  if (!allFloat([dy, filter, bias]) || !at.inputShape) return null;
   const info = infoFor(at.inputShape, filter.shape, at);
   if (macs(info) < thresholds.convMacs) return null;
   const last = info.dataFormat === 'channelsLast';
@@ -45,21 +50,23 @@ export const conv2DBackpropInputConfig: KernelConfig = withFallback('Conv2DBackp
   const opW = info.inWidth - (sw * (info.outWidth - 1) + info.filterWidth - p.left - p.right);
   if (opH < 0 || opW < 0 || opH >= sh || opW >= sw) return null;
   const outShape = [...at.inputShape];
+  const ins = bias ? [dy, filter, bias] : [dy, filter];
   // dy's channels are the conv's output channels: the blocked kernels' input here.
   const block = nchwcFor(info.outChannels);
   if (sh === sw && (sh >= 2 || block) && thresholds.inputGradient === 'polyphase') {
-    const key = JSON.stringify(['convTpoly', dy.shape, filter.shape, outShape, p, sh, last, block]);
-    const spec = { dyShape: dy.shape, filterShape: filter.shape, outShape, stride: sh, padTop: p.top, padLeft: p.left, channelsLast: last, block };
-    return runToTensor(backend as MathBackendCPU, key, () => buildPolyphaseGraph(spec), [dy, filter], outShape);
+    const key = JSON.stringify(['convTpoly', dy.shape, filter.shape, outShape, p, sh, last, block, Boolean(bias)]);
+    const spec = { dyShape: dy.shape, filterShape: filter.shape, outShape, stride: sh, padTop: p.top, padLeft: p.left, channelsLast: last, block, bias: Boolean(bias) };
+    return runToTensor(backend, key, () => buildPolyphaseGraph(spec), ins, outShape);
   }
-  const key = JSON.stringify(['convT', dy.shape, filter.shape, outShape, p, sh, sw, last]);
+  const key = JSON.stringify(['convT', dy.shape, filter.shape, outShape, p, sh, sw, last, Boolean(bias)]);
   const build = (): GraphBuilder => {
     const g = new GraphBuilder();
     let x = g.input(dy.shape);
     let w = g.input(filter.shape);
     if (last) x = g.node('Transpose', [x], { perm: [0, 3, 1, 2] });
     w = g.node('Transpose', [w], { perm: [3, 2, 0, 1] });
-    let y = g.node('ConvTranspose', [x, w], {
+    const convIns = bias ? [x, w, g.input(bias.shape)] : [x, w];
+    let y = g.node('ConvTranspose', convIns, {
       kernel_shape: [info.filterHeight, info.filterWidth],
       strides: [sh, sw],
       pads: [p.top, p.left, p.bottom, p.right],
@@ -69,7 +76,12 @@ export const conv2DBackpropInputConfig: KernelConfig = withFallback('Conv2DBackp
     g.output(y, outShape);
     return g;
   };
-  return runToTensor(backend as MathBackendCPU, key, build, [dy, filter], outShape);
+  return runToTensor(backend, key, build, ins, outShape);
+}
+
+export const conv2DBackpropInputConfig: KernelConfig = withFallback('Conv2DBackpropInput', ({ inputs, attrs, backend }) => {
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  return inputGradient(backend as MathBackendCPU, dy, filter, attrs);
 });
 
 /**

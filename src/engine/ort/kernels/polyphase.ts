@@ -60,7 +60,7 @@ function tapRange(a: AxisPlan, r: number): [number, number] {
  * of the concatenation — and reordered once. Undefined when a phase would need a negative pad.
  */
 function exactPhases(
-  g: GraphBuilder, p: PolyphaseSpec, ph: AxisPlan, pw: AxisPlan, qh: number, qw: number, rows: string, dy: string,
+  g: GraphBuilder, p: PolyphaseSpec, ph: AxisPlan, pw: AxisPlan, qh: number, qw: number, rows: string, dy: string, bias?: string,
 ): string | undefined {
   const s = p.stride;
   const [, , ci, co] = p.filterShape;
@@ -98,7 +98,7 @@ function exactPhases(
     const taps = g.node('Gather', [rows, g.constInt64Tensor(index, [mh, mw])], { axis: 0 });
     const hwio = g.node('Transpose', [taps], { perm: [0, 1, 3, 2] });
     return nchwcConv(g, p.block, {
-      x, channelsLast: false, inChannels: co!, filterHwio: hwio, kh: mh, kw: mw, outChannels: ci!,
+      x, channelsLast: false, inChannels: co!, filterHwio: hwio, kh: mh, kw: mw, outChannels: ci!, bias,
       strides: [1, 1], dilations: [1, 1], pads, outChannelsLast: 'blocked', inputBlocked: true,
     });
   });
@@ -119,6 +119,8 @@ export interface PolyphaseSpec {
   channelsLast: boolean;
   /** NCHWc block size for ORT's blocked conv kernels, or 0 for the plain Conv with transposes. */
   block: number;
+  /** A third graph input, bias [Cin], is added to dx (a transposed conv layer's bias). */
+  bias?: boolean;
 }
 
 /**
@@ -147,6 +149,7 @@ export function buildPolyphaseGraph(p: PolyphaseSpec): GraphBuilder {
   const g = new GraphBuilder();
   let dy = g.input(p.dyShape);
   const w = g.input(p.filterShape);
+  const bias = p.bias ? g.input([ci]) : undefined;
   const [hAxis, wAxis] = p.channelsLast ? [1, 2] : [2, 3];
   if (ph.sliceStart > 0 || pw.sliceStart > 0) {
     dy = g.node('Slice', [dy, g.constInt64([ph.sliceStart, pw.sliceStart]), g.constInt64([dyH, dyW]), g.constInt64([hAxis, wAxis])]);
@@ -162,9 +165,11 @@ export function buildPolyphaseGraph(p: PolyphaseSpec): GraphBuilder {
   const crop = (t: string, axes: number[]): string =>
     qh * s === outH && qw * s === outW ? t : g.node('Slice', [t, g.constInt64([0, 0]), g.constInt64([outH, outW]), g.constInt64(axes)]);
   if (p.block) {
-    const exact = s > 1 && ci % p.block === 0 && co % p.block === 0 ? exactPhases(g, p, ph, pw, qh, qw, padded, dy) : undefined;
+    const exact = s > 1 && ci % p.block === 0 && co % p.block === 0 ? exactPhases(g, p, ph, pw, qh, qw, padded, dy, bias) : undefined;
     let phases = exact ?? nchwcConv(g, p.block, {
       x: dy, channelsLast: p.channelsLast, inChannels: co, kh: ph.size, kw: pw.size, outChannels: s * s * ci,
+      // Every phase (output channel (rh, rw, c)) gets bias[c].
+      bias: bias && (s > 1 ? g.node('Tile', [bias, g.constInt64([s * s])]) : bias),
       filterHwio: g.node('Reshape', [g.node('Transpose', [gathered], { perm: [0, 1, 5, 2, 3, 4] }), g.constInt64([ph.size, pw.size, co, s * s * ci])]),
       strides: [1, 1], dilations: [1, 1], pads, outChannelsLast: p.channelsLast,
     });
@@ -188,6 +193,7 @@ export function buildPolyphaseGraph(p: PolyphaseSpec): GraphBuilder {
   const phases = g.node('Conv', [dy, oihw], { kernel_shape: [ph.size, pw.size], pads });
   let dx = s > 1 ? g.node('DepthToSpace', [phases], { blocksize: s, mode: 'DCR' }) : phases;
   dx = crop(dx, [2, 3]); // still NCHW here
+  if (bias) dx = g.node('Add', [dx, g.node('Reshape', [bias, g.constInt64([ci, 1, 1])])]);
   if (p.channelsLast) dx = g.node('Transpose', [dx], { perm: [0, 2, 3, 1] });
   g.output(dx, p.outShape);
   return g;
