@@ -3,6 +3,7 @@ import { OrtBackend } from './backend.js';
 import { conv2DConfig, depthwiseConv2DConfig, fusedConv2DConfig } from './kernels/conv.js';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './kernels/convBackprop.js';
 import { convBiasConfig, convTransposeBiasConfig } from './kernels/convBias.js';
+import { gaussianConfig, gaussianDsConfig, gaussianDvConfig } from './kernels/gaussian.js';
 import { gdnConfig, gdnDbetaConfig, gdnDgammaConfig, gdnDxConfig } from './kernels/gdn.js';
 import { elementwiseConfigs } from './kernels/elementwise.js';
 import { batchMatMulConfig } from './kernels/matmul.js';
@@ -38,4 +39,5 @@ export function registerOrtBackend(): void {
   for (const k of overrides) tf.registerKernel(k);
   // Fused blocks: kernels of their own, called by src/engine/ops/* only when the engine is 'ort'.
   for (const k of [gdnConfig, gdnDxConfig, gdnDbetaConfig, gdnDgammaConfig, convBiasConfig, convTransposeBiasConfig]) tf.registerKernel(k);
+  for (const k of [gaussianConfig, gaussianDvConfig, gaussianDsConfig]) tf.registerKernel(k);
 }

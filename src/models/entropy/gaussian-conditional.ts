@@ -3,9 +3,8 @@ import type { QuantMode } from '../../codec/types.js';
 import { ransDecodeWithIndexes, ransEncodeWithIndexes } from '../../entropy/rans.js';
 import { buildGaussianConditionalTables } from '../../entropy/cdf.js';
 import { scalarBuffer, type ParamStore } from '../param-store.js';
-import { lowerBound } from '../ops/lower-bound.js';
 import { quantize } from '../ops/quantize.js';
-import { gaussianLikelihood, SCALE_BOUND } from '../ops/gaussian-likelihood.js';
+import { boundedGaussianLikelihood, SCALE_BOUND } from '../ops/gaussian-likelihood.js';
 import type { NoiseSource } from '../ops/noise.js';
 import { CdfBuffers } from './cdf-buffers.js';
 import { channelMajor, fromChannelMajor } from './layout.js';
@@ -63,8 +62,7 @@ export class GaussianConditional {
   ): { yHat: tf.Tensor4D; likelihood: tf.Tensor4D } {
     return tf.tidy(() => {
       const yHat = quantize(y, mode, means, noise);
-      const lik = gaussianLikelihood(yHat, scales, means, this.lowerBoundScale);
-      return { yHat, likelihood: lowerBound(lik, this.likelihoodBound) };
+      return { yHat, likelihood: boundedGaussianLikelihood(yHat, scales, means, this.lowerBoundScale, this.likelihoodBound) };
     });
   }
 

@@ -1,13 +1,12 @@
 import { tf } from '../../engine/index.js';
 import { customUnary } from './custom-unary.js';
+import { ERFC_COEFFS } from '../../engine/ort/kernels/gaussian.js';
 
 // Chebyshev-fitted erfc (Numerical Recipes' erfcc): erfc(z) = t·exp(-z² + P(t)),
 // t = 1/(1 + z/2), fractional error < 1.2e-7 for z >= 0. Evaluated in the exponent, it keeps
-// full relative precision in the far tail where 1 - erf(x) would round to 0 in float32.
-const COEFFS = [
-  -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587,
-  -0.82215223, 0.17087277,
-];
+// full relative precision in the far tail where 1 - erf(x) would round to 0 in float32. The
+// coefficients live with the engine's fused Gaussian-likelihood kernel, which evaluates the same.
+const COEFFS = ERFC_COEFFS;
 
 /** erfc for non-negative z, float64 scalar (used to build CDF tables). */
 function erfcNonNegative(z: number): number {

@@ -1,6 +1,7 @@
 import { tf } from '../../engine/index.js';
 import { erfc } from './erfc.js';
 import { lowerBound } from './lower-bound.js';
+import { fusedGaussianLikelihood } from '../../engine/ops/gaussian.js';
 
 /** CompressAI's GaussianConditional default scale lower bound. */
 export const SCALE_BOUND = 0.11;
@@ -16,6 +17,28 @@ export function gaussianLikelihood<T extends tf.Tensor>(
   means?: tf.Tensor,
   scaleBound = SCALE_BOUND,
 ): T {
+  return fusedGaussianLikelihood(values, scales, means, scaleBound) ?? gaussianLikelihoodOps(values, scales, means, scaleBound);
+}
+
+/**
+ * gaussianLikelihood then CompressAI's likelihood lower bound (GaussianConditional.forward): on
+ * the 'ort' engine one fused kernel each way, else the tf-op composition.
+ */
+export function boundedGaussianLikelihood<T extends tf.Tensor>(
+  values: T,
+  scales: tf.Tensor,
+  means: tf.Tensor | undefined,
+  scaleBound: number,
+  likelihoodBound: number,
+): T {
+  return (
+    fusedGaussianLikelihood(values, scales, means, scaleBound, likelihoodBound) ??
+    tf.tidy(() => lowerBound(gaussianLikelihoodOps(values, scales, means, scaleBound), likelihoodBound))
+  );
+}
+
+/** The composition of tf ops (any backend; the fused kernels' reference). */
+export function gaussianLikelihoodOps<T extends tf.Tensor>(values: T, scales: tf.Tensor, means: tf.Tensor | undefined, scaleBound: number): T {
   return tf.tidy(() => {
     const v = tf.abs(means ? tf.sub(values, means) : values);
     const s = lowerBound(scales, scaleBound);
