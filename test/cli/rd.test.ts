@@ -82,3 +82,18 @@ test('rd: an architecture name means all its shipped qualities (one curve, sorte
   assert.notEqual(none.code, 0);
   assert.match(none.stderr, /^advlic: error \[E_MODEL_UNKNOWN\]: no shipped weights for mbt2018[^\n]*\n$/);
 });
+
+test('rd: a codec whose tool is missing is refused before any coding starts (one line, nothing written)', async () => {
+  const path = process.env.PATH;
+  process.env.PATH = '';
+  try {
+    const out = join(dir, 'out-missing');
+    // A data folder that does not exist: the tool check must come first (before any image is read or coded).
+    const r = await runCli(['rd', '--codecs', 'jpeg,jxl', '--data', join(dir, 'no-such-folder'), '-o', out]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /^advlic: error \[E_TOOL_MISSING\]: jxl: codec not available, tools? "cjxl"[^\n]*\n$/);
+    assert.throws(() => readFileSync(join(out, 'rd.json')));
+  } finally {
+    process.env.PATH = path;
+  }
+});
