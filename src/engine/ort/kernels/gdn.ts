@@ -43,8 +43,10 @@ export const gdnConfig: KernelConfig = {
     const build = (): GraphBuilder => {
       const g = new GraphBuilder();
       const [xi, bi, gi] = [g.input(x.shape), g.input(beta.shape), g.input(gamma.shape)];
-      // n = β + x²·γᵀ over the channel axis (MatMul broadcasts the leading NHW dims).
-      const n = g.node('Add', [g.node('MatMul', [g.node('Mul', [xi, xi]), g.node('Transpose', [gi], { perm: [1, 0] })]), bi]);
+      // n = β + x²·γᵀ over the channel axis: one Gemm on [pixels, C] with β as its bias.
+      const c = x.shape[3]!;
+      const flat = g.node('Reshape', [g.node('Mul', [xi, xi]), g.constInt64([x.shape.reduce((a, b) => a * b, 1) / c, c])]);
+      const n = g.node('Reshape', [g.node('Gemm', [flat, gi, bi], { transB: 1 }), g.constInt64(x.shape)]);
       const factor = inverse ? g.node('Sqrt', [n]) : g.node('Reciprocal', [g.node('Sqrt', [n])]);
       g.output(g.node('Mul', [xi, factor]), x.shape);
       if (saveFactor) g.output(factor, x.shape);
@@ -56,12 +58,13 @@ export const gdnConfig: KernelConfig = {
   },
 };
 
-/** dn = ∂L/∂n = dy·x·f'(n), with f' = −½f³ (GDN, f = n^-½) or ½/f (IGDN, f = n^½). */
-function dn(g: GraphBuilder, x: string, f: string, dy: string, inverse: boolean): string {
-  const u = g.node('Mul', [dy, x]);
-  return inverse
-    ? g.node('Div', [g.node('Mul', [u, g.constFloat([0.5], [])]), f])
-    : g.node('Mul', [g.node('Mul', [u, g.constFloat([-0.5], [])]), g.node('Mul', [f, g.node('Mul', [f, f])])]);
+/**
+ * dn = ∂L/∂n = dy·x·f'(n) as scale · raw, the constant folded into what consumes it (one
+ * full-resolution pass fewer): f' = −½f³ (GDN, f = n^-½) or ½/f (IGDN, f = n^½).
+ */
+function dn(g: GraphBuilder, x: string, f: string, dy: string, inverse: boolean): { raw: string; scale: number } {
+  if (inverse) return { raw: g.node('Div', [g.node('Mul', [dy, x]), f]), scale: 0.5 };
+  return { raw: g.node('Mul', [g.node('Mul', [g.node('Mul', [dy, f]), x]), g.node('Mul', [f, f])]), scale: -0.5 };
 }
 
 interface GradInputs { x: TensorInfo; f: TensorInfo; dy: TensorInfo; gamma?: TensorInfo }
@@ -92,21 +95,24 @@ function gradKernel(
   };
 }
 
-/** dx = dy·f + 2x·(dn·γ)  (γ is [Cout, Cin]: n_i = β_i + Σ_j γ_ij x_j²). */
+/** dx = dy·f + 2x·(dn·γ)  (γ is [Cout, Cin]: n_i = β_i + Σ_j γ_ij x_j²); 2·scale goes into γ. */
 export const gdnDxConfig = gradKernel(GDN_DX_KERNEL, (x) => x.shape, (g, x, f, dy, gamma, inverse) => {
-  const back = g.node('MatMul', [dn(g, x, f, dy, inverse), gamma!]);
-  return g.node('Add', [g.node('Mul', [dy, f]), g.node('Mul', [g.node('Mul', [x, back]), g.constFloat([2], [])])]);
+  const d = dn(g, x, f, dy, inverse);
+  const back = g.node('MatMul', [d.raw, g.node('Mul', [gamma!, g.constFloat([2 * d.scale], [])])]);
+  return g.node('Add', [g.node('Mul', [dy, f]), g.node('Mul', [x, back])]);
 });
 
 /** dβ = Σ_pixels dn. */
-export const gdnDbetaConfig = gradKernel(GDN_DBETA_KERNEL, (x) => [x.shape[3]!], (g, x, f, dy, _gamma, inverse, xs) =>
-  g.node('ReduceSum', [dn(g, x, f, dy, inverse), g.constInt64(xs.shape.slice(0, 3).map((_, i) => i))], { keepdims: 0 }),
-);
+export const gdnDbetaConfig = gradKernel(GDN_DBETA_KERNEL, (x) => [x.shape[3]!], (g, x, f, dy, _gamma, inverse, xs) => {
+  const d = dn(g, x, f, dy, inverse);
+  const sum = g.node('ReduceSum', [d.raw, g.constInt64(xs.shape.slice(0, 3).map((_, i) => i))], { keepdims: 0 });
+  return g.node('Mul', [sum, g.constFloat([d.scale], [])]);
+});
 
 /** dγ = dnᵀ·x² over all pixels: [Cout, Cin]. */
 export const gdnDgammaConfig = gradKernel(GDN_DGAMMA_KERNEL, (x) => [x.shape[3]!, x.shape[3]!], (g, x, f, dy, _gamma, inverse, xs) => {
   const c = xs.shape[3]!;
   const flat = g.constInt64([xs.shape.reduce((a, b) => a * b, 1) / c, c]);
-  const d = g.node('Reshape', [dn(g, x, f, dy, inverse), flat]);
-  return g.node('Gemm', [d, g.node('Reshape', [g.node('Mul', [x, x]), flat])], { transA: 1, alpha: f32(1) });
+  const d = dn(g, x, f, dy, inverse);
+  return g.node('Gemm', [g.node('Reshape', [d.raw, flat]), g.node('Reshape', [g.node('Mul', [x, x]), flat])], { transA: 1, alpha: f32(d.scale) });
 });
