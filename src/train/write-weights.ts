@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { codeVersion } from '../version.js';
 import { sha256Bytes } from '../models/weights/load.js';
@@ -11,6 +11,24 @@ import type { ValidationResult } from './validate.js';
 /** The file stem of a run's shipped weights, e.g. "bmshj2018-hyperprior-mse-q3". */
 export function weightsStem(cfg: Pick<TrainConfig, 'arch' | 'metric' | 'quality'>): string {
   return `${cfg.arch}-${cfg.metric}-q${cfg.quality}`;
+}
+
+/**
+ * The lineage of weights fine-tuned from `init`: the init's own lineage plus the init run,
+ * read from the manifest beside it (`<stem>.json`); empty when there is none (e.g. a .pth.tar).
+ */
+export async function lineageOf(init: string | undefined): Promise<NonNullable<WeightsManifest['lineage']>> {
+  if (!init) return [];
+  let text: string;
+  try {
+    text = await readFile(init.replace(/\.safetensors$/, '.json'), 'utf8');
+  } catch {
+    return [];
+  }
+  const parsed = ManifestSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) return [];
+  const m = parsed.data;
+  return [...(m.lineage ?? []), { command: m.command, steps: m.steps, sha256: m.sha256 }];
 }
 
 /**
@@ -27,6 +45,7 @@ export async function writeTrainedWeights(
   const stem = weightsStem(cfg);
   const weightsPath = join(cfg.out, `${stem}.safetensors`);
   const manifestPath = join(cfg.out, `${stem}.json`);
+  const lineage = await lineageOf(cfg.init);
   const bytes = writeSafetensors(sd, { fp16: cfg.fp16, metadata: { arch: cfg.arch, N: String(cfg.N), M: String(cfg.M) } });
   const manifest = ManifestSchema.parse({
     arch: cfg.arch,
@@ -39,6 +58,7 @@ export async function writeTrainedWeights(
     command: cfg.command || 'advlic train (library call)',
     seed: cfg.seed,
     steps,
+    ...(lineage.length ? { lineage } : {}),
     kodak: {
       psnr: final.psnr,
       bpp: final.bppReal,

@@ -56,6 +56,22 @@ test('advlic train: a tiny run writes metrics, curve, checkpoint and loadable we
     model.loadStateDict(weights.stateDict);
     model.dispose();
 
+    // Fine-tunes record where they come from: a chain of two --init runs carries both parents.
+    const ft1 = join(root, 'ft1');
+    const f1 = await run(['--json', 'train', '--arch', 'bmshj2018-factorized', '--N', '8', '--M', '8', '--quality', '2', '--crop', '64',
+      '--batch', '1', '--steps', '2', '--log-every', '1', '--init', summary.weightsPath, '--out', ft1, ...common]);
+    assert.equal(f1.code, 0, f1.err);
+    const f2 = await run(['--json', 'train', '--arch', 'bmshj2018-factorized', '--N', '8', '--M', '8', '--quality', '6', '--crop', '64',
+      '--batch', '1', '--steps', '1', '--log-every', '1', '--init', JSON.parse(f1.out).weightsPath, '--out', join(root, 'ft2'), ...common]);
+    assert.equal(f2.code, 0, f2.err);
+    const m1 = (await loadWeightsFile(JSON.parse(f1.out).weightsPath)).manifest!;
+    const m2 = (await loadWeightsFile(JSON.parse(f2.out).weightsPath)).manifest!;
+    assert.deepEqual(m1.lineage, [{ command: weights.manifest!.command, steps: 4, sha256: weights.sha256 }]);
+    assert.equal(m2.lineage?.length, 2);
+    assert.deepEqual(m2.lineage![0], m1.lineage![0]);
+    assert.deepEqual(m2.lineage![1], { command: m1.command, steps: 2, sha256: m1.sha256 });
+    assert.equal(weights.manifest!.lineage, undefined);
+
     // Resume to a larger step count: continues from step 4.
     const r2 = await run(['--json', 'train', '--resume', '--out', out, '--steps', '6']);
     assert.equal(r2.code, 0, r2.err);

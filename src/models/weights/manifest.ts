@@ -22,6 +22,13 @@ export const ManifestSchema = z.object({
   /** ISO 8601 timestamp. */
   created: z.string().datetime(),
   codeVersion: z.string().min(1),
+  /**
+   * The runs these weights descend from (via --init), oldest first: with `command` and `steps`
+   * it is the whole recipe, e.g. a λ fine-tune of a model trained from scratch.
+   */
+  lineage: z
+    .array(z.object({ command: z.string().min(1), steps: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }))
+    .optional(),
   /** Adversarial-training or other defence recipe, when the weights come from one. */
   defence: z
     .object({
