@@ -1,6 +1,7 @@
 import { tf } from '../src/engine/index.js';
 // As the model layers: conv + bias as one kernel (one ORT graph on the 'ort' engine).
 import { conv2dBias, conv2dTransposeBias } from '../src/engine/ops/conv.js';
+import { boundedGaussianLikelihood } from '../src/models/ops/gaussian-likelihood.js';
 
 /**
  * A scale-hyperprior-shaped stack (Ballé 2018: N, M channels, 5x5 stride-2 convs with GDN in
@@ -57,12 +58,9 @@ function apply(layers: Layer[], x: tf.Tensor4D, gdnFn: GdnFn): tf.Tensor4D {
   return x;
 }
 
-/** Bits of y under N(0, σ) with unit-width bins, as the Gaussian conditional computes them. */
+/** Bits of y under N(0, σ) with unit-width bins, as the models' Gaussian conditional computes them. */
 function gaussianBits(y: tf.Tensor, sigma: tf.Tensor): tf.Scalar {
-  const s = tf.maximum(sigma, 0.11);
-  const cdf = (v: tf.Tensor): tf.Tensor => tf.mul(0.5, tf.add(1, tf.erf(tf.div(v, tf.mul(s, Math.SQRT2)))));
-  const a = tf.abs(y);
-  const like = tf.maximum(tf.sub(cdf(tf.sub(0.5, a)), cdf(tf.sub(-0.5, a))), 1e-9);
+  const like = boundedGaussianLikelihood(y, sigma, undefined, Math.fround(0.11), Math.fround(1e-9));
   return tf.div(tf.sum(tf.log(like)), -Math.LN2) as tf.Scalar;
 }
 
