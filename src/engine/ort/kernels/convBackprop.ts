@@ -3,7 +3,7 @@ import { thresholds } from '../thresholds.js';
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { GraphBuilder } from '../onnx.js';
-import { buildPolyphaseGraph } from './polyphase.js';
+import { buildPolyphaseGraph, polyphaseOutputShape } from './polyphase.js';
 import { nchwcFor } from './nchwc.js';
 import { allFloat, runToTensor, withFallback } from './util.js';
 
@@ -56,7 +56,7 @@ export function inputGradient(
   if (sh === sw && (sh >= 2 || block) && thresholds.inputGradient === 'polyphase') {
     const key = JSON.stringify(['convTpoly', dy.shape, filter.shape, outShape, p, sh, last, block, Boolean(bias)]);
     const spec = { dyShape: dy.shape, filterShape: filter.shape, outShape, stride: sh, padTop: p.top, padLeft: p.left, channelsLast: last, block, bias: Boolean(bias) };
-    return runToTensor(backend, key, () => buildPolyphaseGraph(spec), ins, outShape);
+    return runToTensor(backend, key, () => buildPolyphaseGraph(spec), ins, outShape, polyphaseOutputShape(spec));
   }
   const key = JSON.stringify(['convT', dy.shape, filter.shape, outShape, p, sh, sw, last, Boolean(bias)]);
   const build = (): GraphBuilder => {

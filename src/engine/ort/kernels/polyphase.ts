@@ -123,6 +123,30 @@ export interface PolyphaseSpec {
   bias?: boolean;
 }
 
+/** The phase grid (the stride-1 convs' output size) per axis. */
+function phaseGrid(p: PolyphaseSpec): { ph: AxisPlan; pw: AxisPlan; qh: number; qw: number; outH: number; outW: number } {
+  const [kh, kw] = p.filterShape;
+  const [outH, outW] = p.channelsLast ? [p.outShape[1]!, p.outShape[2]!] : [p.outShape[2]!, p.outShape[3]!];
+  const [dyH, dyW] = p.channelsLast ? [p.dyShape[1]!, p.dyShape[2]!] : [p.dyShape[2]!, p.dyShape[3]!];
+  const ph = planAxis(kh!, p.stride, p.padTop, outH, dyH);
+  const pw = planAxis(kw!, p.stride, p.padLeft, outW, dyW);
+  const qh = dyH - ph.sliceStart + ph.padBegin + ph.padEnd - ph.size + 1;
+  const qw = dyW - pw.sliceStart + pw.padBegin + pw.padEnd - pw.size + 1;
+  return { ph, pw, qh, qw, outH, outW };
+}
+
+/**
+ * Shape of the graph's output as ORT writes it: dx's shape, except for the blocked NHWC path
+ * without a crop, whose last node is the DepthToSpace transpose [N, qh, s, qw, s, Cin] (the same
+ * memory as dx): a trailing Reshape would be a full copy into the caller's buffer.
+ */
+export function polyphaseOutputShape(p: PolyphaseSpec): number[] {
+  const { qh, qw, outH, outW } = phaseGrid(p);
+  const s = p.stride;
+  if (p.block && p.channelsLast && s > 1 && qh * s === outH && qw * s === outW) return [p.outShape[0]!, qh, s, qw, s, p.filterShape[2]!];
+  return [...p.outShape];
+}
+
 /**
  * Conv2DBackpropInput for equal strides s as one stride-1 conv with s²·Cin output channels
  * followed by DepthToSpace (s ≥ 2): dense GEMM work instead of ConvTranspose's col2im. With
@@ -131,10 +155,8 @@ export interface PolyphaseSpec {
 export function buildPolyphaseGraph(p: PolyphaseSpec): GraphBuilder {
   const [kh, kw, ci, co] = p.filterShape;
   const s = p.stride;
-  const [outH, outW] = p.channelsLast ? [p.outShape[1], p.outShape[2]] : [p.outShape[2], p.outShape[3]];
   const [dyH, dyW] = p.channelsLast ? [p.dyShape[1], p.dyShape[2]] : [p.dyShape[2], p.dyShape[3]];
-  const ph = planAxis(kh, s, p.padTop, outH, dyH);
-  const pw = planAxis(kw, s, p.padLeft, outW, dyW);
+  const { ph, pw, qh, qw, outH, outW } = phaseGrid(p);
   const zero = kh * kw; // index of the appended zero filter row
   const index: number[] = [];
   for (let a = 0; a < ph.size; a++)
@@ -159,9 +181,6 @@ export function buildPolyphaseGraph(p: PolyphaseSpec): GraphBuilder {
   // [ph, pw, s, s, ci, co]: phase filters; output channel (rh, rw, c) is DepthToSpace's DCR order.
   const gathered = g.node('Gather', [padded, g.constInt64Tensor(index, [ph.size, pw.size, s, s])], { axis: 0 });
   const pads: [number, number, number, number] = [ph.padBegin, pw.padBegin, ph.padEnd, pw.padEnd];
-  // Phase grid: the stride-1 conv's output size.
-  const qh = dyH - ph.sliceStart + ph.padBegin + ph.padEnd - ph.size + 1;
-  const qw = dyW - pw.sliceStart + pw.padBegin + pw.padEnd - pw.size + 1;
   const crop = (t: string, axes: number[]): string =>
     qh * s === outH && qw * s === outW ? t : g.node('Slice', [t, g.constInt64([0, 0]), g.constInt64([outH, outW]), g.constInt64(axes)]);
   if (p.block) {
@@ -178,6 +197,11 @@ export function buildPolyphaseGraph(p: PolyphaseSpec): GraphBuilder {
       const n = p.outShape[0];
       phases = g.node('Reshape', [phases, g.constInt64([n, qh, qw, s, s, ci])]);
       phases = g.node('Transpose', [phases], { perm: [0, 1, 3, 2, 4, 5] });
+      const direct = polyphaseOutputShape(p);
+      if (direct.length === 6) {
+        g.output(phases, direct);
+        return g;
+      }
       phases = g.node('Reshape', [phases, g.constInt64([n, qh * s, qw * s, ci])]);
     } else if (s > 1) {
       phases = g.node('DepthToSpace', [phases], { blocksize: s, mode: 'DCR' });

@@ -33,16 +33,21 @@ export function withFallback(
   };
 }
 
-/** Runs a one-output graph on float32 tensors and wraps the result as a new tensor. */
+/**
+ * Runs a one-output graph on float32 tensors and wraps the result as a new tensor. `ortShape`
+ * (same size) is the graph output's declared shape when it differs from the tensor's: its last
+ * node then writes the caller's buffer directly instead of through a copying Reshape.
+ */
 export function runToTensor(
   backend: MathBackendCPU,
   key: string,
   build: () => GraphBuilder,
   inputs: readonly TensorInfo[],
   outShape: number[],
+  ortShape: readonly number[] = outShape,
 ): TensorInfo {
   const feeds = inputs.map((t) => ({ data: f32Values(backend, t.dataId), shape: t.shape }));
-  const [out] = runGraph(key, build, feeds, [outShape]);
+  const [out] = runGraph(key, build, feeds, [ortShape]);
   return backend.makeTensorInfo(outShape, 'float32', out);
 }
 
