@@ -40,6 +40,8 @@ export class GraphBuilder {
   private inputs: Array<{ name: string; shape: number[] }> = [];
   private outputs: Array<{ name: string; shape: number[] }> = [];
   private counter = 0;
+  /** Node outputs renamed to graph output names by output(). */
+  private renamed = new Map<string, string>();
 
   input(shape: readonly number[]): string {
     const name = `in${this.inputs.length}`;
@@ -48,9 +50,18 @@ export class GraphBuilder {
   }
 
   output(name: string, shape: readonly number[]): void {
-    // Graph outputs need their own names; add an Identity if a node output is reused.
     const out = `out${this.outputs.length}`;
-    this.node('Identity', [name], {}, out);
+    const producer = this.nodes.find((n) => n.outputs[0] === name);
+    if (producer) {
+      // The producing node writes the graph output itself: an Identity whose input other nodes
+      // also read stays in ORT's graph as a full copy into the caller's buffer.
+      producer.outputs[0] = out;
+      for (const n of this.nodes) n.inputs = n.inputs.map((i) => (i === name ? out : i));
+      this.renamed.set(name, out);
+    } else {
+      // A graph input, or a value already output once: copy it.
+      this.node('Identity', [this.renamed.get(name) ?? name], {}, out);
+    }
     this.outputs.push({ name: out, shape: [...shape] });
   }
 
@@ -76,15 +87,20 @@ export class GraphBuilder {
   /** Adds a node and returns its (first) output name. Empty-string inputs mean "absent". */
   node(op: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outName?: string): string {
     const out = outName ?? `t${this.counter++}`;
-    this.nodes.push({ op, inputs, outputs: [out], attrs, domain: '' });
+    this.nodes.push({ op, inputs: this.resolve(inputs), outputs: [out], attrs, domain: '' });
     return out;
   }
 
   /** A node of a non-default operator domain (e.g. NCHWC_DOMAIN). */
   domainNode(domain: string, op: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string {
     const out = `t${this.counter++}`;
-    this.nodes.push({ op, inputs, outputs: [out], attrs, domain });
+    this.nodes.push({ op, inputs: this.resolve(inputs), outputs: [out], attrs, domain });
     return out;
+  }
+
+  /** Value names as they are now (outputs renamed by output()). */
+  private resolve(names: string[]): string[] {
+    return names.map((n) => this.renamed.get(n) ?? n);
   }
 
   toModel(): Uint8Array {
