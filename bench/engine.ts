@@ -9,6 +9,7 @@ import { gdn as fusedGdn } from '../src/engine/ops/gdn.js';
 import { thresholds } from '../src/engine/ort/thresholds.js';
 import { sessionCount } from '../src/engine/ort/runtime.js';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { attackLoss, makeStack, type GdnFn } from './hyperprior-stack.js';
 
 const quick = process.argv.includes('--quick');
@@ -129,7 +130,27 @@ function withPlainConvs<T>(f: () => T): T {
   }
 }
 
+/**
+ * glibc serves allocations over 32 MB by mmap and unmaps them on free, so every full-resolution
+ * intermediate inside ORT (its arena is off: one per session would hold each session's peak)
+ * page-faults afresh on each run. MALLOC_MMAP_MAX_=0 keeps them in the reused heap; glibc reads
+ * it at start-up only, hence a child process (this script with --attack-only).
+ */
+function mallocNoMmapAttack(): (Timing & { env: string }) | null {
+  if (process.platform !== 'linux' || process.env.MALLOC_MMAP_MAX_ !== undefined) return null;
+  const env = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: String(2 ** 34) };
+  const args = [...process.execArgv, process.argv[1]!, '--attack-only', ...(quick ? ['--quick'] : [])];
+  const r = spawnSync(process.execPath, args, { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`attack child failed: ${r.stderr}`);
+  return { ...(JSON.parse(r.stdout) as Timing), env: 'MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2^34' };
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--attack-only')) {
+    if ((await initEngine({ engine: 'ort' })).name !== 'ort') throw new Error('ORT engine did not load');
+    process.stdout.write(JSON.stringify(attackBench(fusedGdn, 512, 768, quick ? 1 : 3)) + '\n');
+    return;
+  }
   const result: Record<string, unknown> = { date: new Date().toISOString() };
   const ort = await initEngine({ engine: 'ort' });
   if (ort.name !== 'ort') throw new Error('ORT engine did not load');
@@ -152,6 +173,7 @@ async function main(): Promise<void> {
     ortFusedGdn: attackBench(fusedGdn, 512, 768, attackReps),
     ortFusedGdnTransposeConvs: withPlainConvs(() => attackBench(fusedGdn, 512, 768, attackReps)),
     ortPlainGdn: attackBench(plainGdn, 512, 768, attackReps),
+    ortFusedGdnMallocNoMmap: mallocNoMmapAttack(),
   };
   process.stderr.write(`attack: ${JSON.stringify(result.attackStep)}\n`);
   // Each cached ORT session owns an intra-op pool (onnxruntime-node's binding creates its
