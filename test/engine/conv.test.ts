@@ -132,3 +132,15 @@ test('batched matmul with transposes and batch broadcast matches cpu', async () 
   });
   assert.ok(err < TOL, `max rel error ${err}`);
 });
+
+test('a large convolution (1M-element input, blocked path) matches cpu: forward, input and filter gradients', async () => {
+  const err = await compareEngines(() => {
+    const x = rand([1, 256, 256, 16], 21) as tf.Tensor4D; // 1M elements, few channels: cheap on cpu
+    const w = rand([3, 3, 16, 16], 22) as tf.Tensor4D;
+    const y = tf.conv2d(x, w, 2, 'same');
+    const dy = rand(y.shape, 23);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').mul(dy).sum())([x, w]);
+    return [y, dx, dw];
+  });
+  assert.ok(err < TOL, `max rel error ${err}`);
+});
