@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { PACKAGE_ROOT } from '../version.js';
+import { listShippedModels } from '../codec/resolve.js';
 import { sha256Hex } from './canonical.js';
 import { classicalCodecDef } from '../classical/registry.js';
 
@@ -12,27 +12,13 @@ export function isClassical(name: string): boolean {
 
 const cache = new Map<string, string>();
 
-interface ManifestLike {
-  architecture?: string;
-  arch?: string;
-  quality?: number;
-  sha256?: string;
-}
-
-/** Shipped weights: the sha256 recorded in a weights/*.json manifest for (arch, quality). */
+/**
+ * Shipped weights: the manifest sha256 of exactly the model `name@quality` resolves to — not of a
+ * variant of it (`name@quality:advtrain` shares arch and quality, and its manifest sorts first).
+ */
 function shippedHash(name: string, quality: number | null): string | undefined {
-  const dir = join(PACKAGE_ROOT, 'weights');
-  if (!existsSync(dir)) return undefined;
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
-    let m: ManifestLike;
-    try {
-      m = JSON.parse(readFileSync(join(dir, f), 'utf8')) as ManifestLike;
-    } catch {
-      continue;
-    }
-    if ((m.architecture ?? m.arch) === name && m.quality === quality && typeof m.sha256 === 'string') return m.sha256;
-  }
-  return undefined;
+  if (quality === null) return undefined;
+  return listShippedModels().find((s) => s.name === `${name}@${quality}`)?.manifest.sha256;
 }
 
 /**
