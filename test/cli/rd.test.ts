@@ -8,6 +8,7 @@ import { REF, TINY_HYPERPRIOR, runCli, runJson } from './run-cli.js';
 import type { RdResult } from '../../src/report/rd-curves.js';
 import { listClassical } from '../../src/report/rd-classical.js';
 import { SHARED_DIR } from '../../src/shared-data.js';
+import { resetToolCache } from '../../src/classical/run-tool.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'advlic-rd-'));
 const data = join(dir, 'data');
@@ -86,6 +87,7 @@ test('rd: an architecture name means all its shipped qualities (one curve, sorte
 test('rd: a codec whose tool is missing is refused before any coding starts (one line, nothing written)', async () => {
   const path = process.env.PATH;
   process.env.PATH = '';
+  resetToolCache(); // earlier tests in this process may have found cjxl already
   try {
     const out = join(dir, 'out-missing');
     // A data folder that does not exist: the tool check must come first (before any image is read or coded).
@@ -95,5 +97,6 @@ test('rd: a codec whose tool is missing is refused before any coding starts (one
     assert.throws(() => readFileSync(join(out, 'rd.json')));
   } finally {
     process.env.PATH = path;
+    resetToolCache();
   }
 });
