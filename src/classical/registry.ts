@@ -9,7 +9,7 @@ import { hevcDef } from './hevc.js';
 import { j2kDef } from './j2k.js';
 import { jpegDef } from './jpeg.js';
 import { jxlDef } from './jxl.js';
-import { findTool } from './run-tool.js';
+import { findTool, requireTools } from './run-tool.js';
 import { parseSpec, specName } from './spec.js';
 import { vvcDef } from './vvc.js';
 import { webpDef } from './webp.js';
@@ -64,4 +64,18 @@ export async function listClassicalCodecs(): Promise<ClassicalCodecStatus[]> {
     out.push(status);
   }
   return out;
+}
+
+/**
+ * Checks, before any slow work, that every classical codec named in `specs` parses and has its
+ * tools (ToolMissingError / the spec's own error, one line); names that are not classical
+ * codecs are left to their caller.
+ */
+export async function requireClassicalSpecs(specs: readonly string[]): Promise<void> {
+  for (const spec of specs) {
+    const def = classicalCodecDef(specName(spec));
+    if (!def) continue;
+    def.create({ ...parseSpec(spec), name: def.name });
+    await requireTools(def.name, def.tools, def.installHint);
+  }
 }

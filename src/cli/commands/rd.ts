@@ -10,8 +10,7 @@ import { expandImages } from '../../experiments/images.js';
 import { isArchName } from '../../models/registry.js';
 import { listShippedModels } from '../../codec/resolve.js';
 import { classicalSweep } from '../../report/rd-classical.js';
-import { classicalCodecDef } from '../../classical/registry.js';
-import { requireTools } from '../../classical/run-tool.js';
+import { requireClassicalSpecs } from '../../classical/registry.js';
 import { runRd, type RdResult, type RdSetting } from '../../report/rd-curves.js';
 import { rdCsv, rdMarkdown } from '../../report/rd-tables.js';
 import { rdSvg } from '../../report/rd-plot.js';
@@ -46,12 +45,11 @@ function learnedSettings(models: readonly string[], flags: ModelFlags): RdSettin
 }
 
 async function classicalSettings(codecs: readonly string[]): Promise<RdSetting[]> {
+  // Refuse a codec whose tools are missing now, not after the other curves' minutes of coding.
+  await requireClassicalSpecs(codecs);
   const out: RdSetting[] = [];
   for (const c of codecs) {
     const name = c.toLowerCase().split(/[@:]/, 1)[0]!;
-    // Refuse a codec whose tools are missing now, not after the other curves' minutes of coding.
-    const def = classicalCodecDef(name);
-    if (def) await requireTools(def.name, def.tools, def.installHint);
     const specs = c.includes('@') ? [c] : await classicalSweep(name);
     for (const spec of specs) out.push({ curve: name, kind: 'classical', spec });
   }

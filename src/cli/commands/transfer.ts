@@ -10,9 +10,8 @@ import type { Codec } from '../../codec/types.js';
 import { attackAndEvaluate } from '../../attacks/attack-and-evaluate.js';
 import { evaluateTransfer, type TransferRow } from '../../attacks/transfer.js';
 import { matchQualityToBpp } from '../../classical/matched-quality.js';
-import { classicalCodecDef } from '../../classical/registry.js';
-import { requireTools } from '../../classical/run-tool.js';
-import { parseSpec, specName } from '../../classical/spec.js';
+import { classicalCodecDef, requireClassicalSpecs } from '../../classical/registry.js';
+import { specName } from '../../classical/spec.js';
 import { parseFraction } from './attack.js';
 
 interface TransferOptions {
@@ -56,7 +55,7 @@ export function register(program: Command, ctx: () => CliContext): void {
       const names = o.targets.split(',').map((t) => t.trim()).filter(Boolean);
       if (names.length === 0) throw new UsageError('--targets is empty');
       // Before minutes of white-box attack: every classical target must parse and have its tools.
-      await checkClassicalTargets(names);
+      await requireClassicalSpecs(names);
       await initEngine({ engine: c.engine });
       const original = await readImage(image);
       const source = await resolveCodec(o.source);
@@ -87,16 +86,6 @@ export function register(program: Command, ctx: () => CliContext): void {
       }
       c.print(doc, () => renderTransfer(doc.runs, o.goal));
     });
-}
-
-/** Bad classical specs (ConfigError) and missing tools (ToolMissingError, e.g. vvc) fail at once. */
-export async function checkClassicalTargets(names: readonly string[]): Promise<void> {
-  for (const name of names) {
-    const def = classicalCodecDef(specName(name));
-    if (!def) continue;
-    def.create({ ...parseSpec(name), name: def.name });
-    await requireTools(def.name, def.tools, def.installHint);
-  }
 }
 
 function isClassical(name: string): boolean {
