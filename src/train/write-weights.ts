@@ -1,7 +1,7 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { codeVersion } from '../version.js';
-import { sha256Bytes } from '../models/weights/load.js';
+import { manifestPathFor, readManifest, sha256Bytes } from '../models/weights/load.js';
 import { ManifestSchema, type WeightsManifest } from '../models/weights/manifest.js';
 import { writeSafetensors } from '../models/weights/safetensors.js';
 import type { StateDict } from '../models/weights/types.js';
@@ -14,20 +14,19 @@ export function weightsStem(cfg: Pick<TrainConfig, 'arch' | 'metric' | 'quality'
 }
 
 /**
- * The lineage of weights fine-tuned from `init`: the init's own lineage plus the init run,
- * read from the manifest beside it (`<stem>.json`); empty when there is none (e.g. a .pth.tar).
+ * The lineage of weights fine-tuned from `init`: the init's own lineage plus the init run, read
+ * from the manifest the weights loader finds beside it; empty when there is none (e.g. a
+ * .pth.tar). Never throws: the trained weights are written whatever the init's manifest holds.
  */
 export async function lineageOf(init: string | undefined): Promise<NonNullable<WeightsManifest['lineage']>> {
-  if (!init) return [];
-  let text: string;
+  const path = init === undefined ? undefined : manifestPathFor(init);
+  if (!path) return [];
+  let m: WeightsManifest;
   try {
-    text = await readFile(init.replace(/\.safetensors$/, '.json'), 'utf8');
+    m = await readManifest(path);
   } catch {
     return [];
   }
-  const parsed = ManifestSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) return [];
-  const m = parsed.data;
   return [...(m.lineage ?? []), { command: m.command, steps: m.steps, sha256: m.sha256 }];
 }
 
