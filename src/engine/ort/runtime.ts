@@ -96,6 +96,26 @@ export function runGraph(
   return outs;
 }
 
+/**
+ * Runs a cached graph synchronously, writing its outputs into the given arrays (which may be
+ * views into larger buffers: a graph run on one chunk of a tensor writes its part in place).
+ */
+export function runGraphInto(
+  key: string,
+  build: () => GraphBuilder,
+  inputs: readonly OrtInput[],
+  outputs: readonly OrtInput[],
+): void {
+  const session = sessionFor(key, build);
+  const T = TensorCtor!;
+  const feeds: Record<string, unknown> = {};
+  inputs.forEach((x, i) => (feeds[`in${i}`] = new T('float32', x.data, x.shape)));
+  const fetches: Record<string, unknown> = {};
+  outputs.forEach((y, i) => (fetches[`out${i}`] = new T('float32', y.data, y.shape)));
+  session.run(feeds, fetches, {});
+  runs++;
+}
+
 export function sessionCount(): number {
   return sessions.size;
 }

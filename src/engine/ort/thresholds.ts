@@ -16,4 +16,6 @@ export const thresholds = {
    * false forces the plain Conv graphs with layout transposes (tests and benches compare both).
    */
   nchwc: true,
+  /** Elements per chunk tensor of row-chunked graphs (chunks.ts): ~1 MB stays in cache. */
+  chunkElements: 1 << 18,
 };

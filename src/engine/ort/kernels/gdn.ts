@@ -2,8 +2,8 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { f32Values } from '../backend.js';
 import { GraphBuilder, f32 } from '../onnx.js';
-import { runGraph } from '../runtime.js';
-import { BACKEND } from './util.js';
+import { runRowChunks, type ChunkInput, type ChunkOutput } from '../chunks.js';
+import { BACKEND, size } from './util.js';
 
 /**
  * Kernel names of the fused GDN (ORT backend only; see ops/gdn.ts). The forward optionally
@@ -22,11 +22,11 @@ export interface GdnAttrs {
   saveFactor: boolean;
 }
 
-function run(backend: MathBackendCPU, key: string, build: () => GraphBuilder, ins: TensorInfo[], shapes: number[][]): TensorInfo[] {
-  const feeds = ins.map((t) => ({ data: f32Values(backend, t.dataId), shape: t.shape }));
-  const outs = runGraph(key, build, feeds, shapes);
-  return outs.map((o, i) => backend.makeTensorInfo(shapes[i]!, 'float32', o));
-}
+/** Values of t as float32, and its [rows, C] geometry (C = the last axis). */
+const rowsOf = (backend: MathBackendCPU, t: TensorInfo): { data: Float32Array; width: number } => ({
+  data: f32Values(backend, t.dataId),
+  width: t.shape[t.shape.length - 1]!,
+});
 
 const attrsOf = (attrs: unknown): GdnAttrs => {
   const a = (attrs ?? {}) as Partial<GdnAttrs>;
@@ -39,22 +39,29 @@ export const gdnConfig: KernelConfig = {
   kernelFunc: ({ inputs, attrs, backend }) => {
     const { x, beta, gamma } = inputs as unknown as { x: TensorInfo; beta: TensorInfo; gamma: TensorInfo };
     const { inverse, saveFactor } = attrsOf(attrs);
-    const key = JSON.stringify([GDN_KERNEL, x.shape, inverse, saveFactor]);
-    const build = (): GraphBuilder => {
+    const b = backend as MathBackendCPU;
+    const c = x.shape[3]!;
+    const build = (p: number): GraphBuilder => {
       const g = new GraphBuilder();
-      const [xi, bi, gi] = [g.input(x.shape), g.input(beta.shape), g.input(gamma.shape)];
-      // n = β + x²·γᵀ over the channel axis: one Gemm on [pixels, C] with β as its bias.
-      const c = x.shape[3]!;
-      const flat = g.node('Reshape', [g.node('Mul', [xi, xi]), g.constInt64([x.shape.reduce((a, b) => a * b, 1) / c, c])]);
-      const n = g.node('Reshape', [g.node('Gemm', [flat, gi, bi], { transB: 1 }), g.constInt64(x.shape)]);
-      const factor = inverse ? g.node('Sqrt', [n]) : g.node('Reciprocal', [g.node('Sqrt', [n])]);
-      g.output(g.node('Mul', [xi, factor]), x.shape);
-      if (saveFactor) g.output(factor, x.shape);
+      const [xi, bi, gi] = [g.input([p, c]), g.input([c]), g.input([c, c])];
+      // n = β + x²·γᵀ over the channel axis: one Gemm with β as its bias.
+      const n = g.node('Gemm', [g.node('Mul', [xi, xi]), gi, bi], { transB: 1 });
+      const root = g.node('Sqrt', [n]);
+      if (!saveFactor) {
+        g.output(g.node(inverse ? 'Mul' : 'Div', [xi, root]), [p, c]);
+        return g;
+      }
+      const factor = inverse ? root : g.node('Reciprocal', [root]);
+      g.output(g.node('Mul', [xi, factor]), [p, c]);
+      g.output(factor, [p, c]);
       return g;
     };
-    const shapes = saveFactor ? [x.shape, x.shape] : [x.shape];
-    const outs = run(backend as MathBackendCPU, key, build, [x, beta, gamma], shapes);
-    return saveFactor ? outs : outs[0]!;
+    const key = JSON.stringify([GDN_KERNEL, c, inverse, saveFactor]);
+    const xs = rowsOf(b, x);
+    const ins = [xs, { data: f32Values(b, beta.dataId), shape: [c] }, { data: f32Values(b, gamma.dataId), shape: [c, c] }];
+    const outs = runRowChunks(key, xs.data.length / c, build, ins, saveFactor ? [{ width: c }, { width: c }] : [{ width: c }]);
+    const infos = outs.map((o) => b.makeTensorInfo(x.shape, 'float32', o));
+    return saveFactor ? infos : infos[0]!;
   },
 };
 
@@ -69,10 +76,11 @@ function dn(g: GraphBuilder, x: string, f: string, dy: string, inverse: boolean)
 
 interface GradInputs { x: TensorInfo; f: TensorInfo; dy: TensorInfo; gamma?: TensorInfo }
 
+/** A gradient kernel whose graph `body` runs on [p, C] row chunks of x, f and dy. */
 function gradKernel(
   name: string,
-  outShape: (x: TensorInfo) => number[],
-  body: (g: GraphBuilder, x: string, f: string, dy: string, gamma: string | undefined, inverse: boolean, xs: TensorInfo) => string,
+  out: (c: number) => ChunkOutput,
+  body: (g: GraphBuilder, x: string, f: string, dy: string, gamma: string | undefined, inverse: boolean, p: number) => string,
 ): KernelConfig {
   return {
     kernelName: name,
@@ -80,39 +88,40 @@ function gradKernel(
     kernelFunc: ({ inputs, attrs, backend }) => {
       const { x, f, dy, gamma } = inputs as unknown as GradInputs;
       const { inverse } = attrsOf(attrs);
-      const shape = outShape(x);
-      const key = JSON.stringify([name, x.shape, inverse]);
-      const build = (): GraphBuilder => {
+      const b = backend as MathBackendCPU;
+      const c = x.shape[3]!;
+      const o = out(c);
+      const build = (p: number): GraphBuilder => {
         const g = new GraphBuilder();
-        const [xi, fi, dyi] = [g.input(x.shape), g.input(f.shape), g.input(dy.shape)];
-        const gi = gamma ? g.input(gamma.shape) : undefined;
-        g.output(body(g, xi, fi, dyi, gi, inverse, x), shape);
+        const [xi, fi, dyi] = [g.input([p, c]), g.input([p, c]), g.input([p, c])];
+        const gi = gamma ? g.input([c, c]) : undefined;
+        g.output(body(g, xi, fi, dyi, gi, inverse, p), 'width' in o ? [p, c] : o.sumShape);
         return g;
       };
-      const ins = gamma ? [x, f, dy, gamma] : [x, f, dy];
-      return run(backend as MathBackendCPU, key, build, ins, [shape])[0]!;
+      const ins: ChunkInput[] = [rowsOf(b, x), rowsOf(b, f), rowsOf(b, dy)];
+      if (gamma) ins.push({ data: f32Values(b, gamma.dataId), shape: [c, c] });
+      const [res] = runRowChunks(JSON.stringify([name, c, inverse]), size(x.shape) / c, build, ins, [o]);
+      return b.makeTensorInfo('width' in o ? x.shape : [...o.sumShape], 'float32', res!);
     },
   };
 }
 
 /** dx = dy·f + 2x·(dn·γ)  (γ is [Cout, Cin]: n_i = β_i + Σ_j γ_ij x_j²); 2·scale goes into γ. */
-export const gdnDxConfig = gradKernel(GDN_DX_KERNEL, (x) => x.shape, (g, x, f, dy, gamma, inverse) => {
+export const gdnDxConfig = gradKernel(GDN_DX_KERNEL, (c) => ({ width: c }), (g, x, f, dy, gamma, inverse) => {
   const d = dn(g, x, f, dy, inverse);
   const back = g.node('MatMul', [d.raw, g.node('Mul', [gamma!, g.constFloat([2 * d.scale], [])])]);
   return g.node('Add', [g.node('Mul', [dy, f]), g.node('Mul', [x, back])]);
 });
 
 /** dβ = Σ_pixels dn. */
-export const gdnDbetaConfig = gradKernel(GDN_DBETA_KERNEL, (x) => [x.shape[3]!], (g, x, f, dy, _gamma, inverse, xs) => {
+export const gdnDbetaConfig = gradKernel(GDN_DBETA_KERNEL, (c) => ({ sumShape: [c] }), (g, x, f, dy, _gamma, inverse) => {
   const d = dn(g, x, f, dy, inverse);
-  const sum = g.node('ReduceSum', [d.raw, g.constInt64(xs.shape.slice(0, 3).map((_, i) => i))], { keepdims: 0 });
+  const sum = g.node('ReduceSum', [d.raw, g.constInt64([0])], { keepdims: 0 });
   return g.node('Mul', [sum, g.constFloat([d.scale], [])]);
 });
 
 /** dγ = dnᵀ·x² over all pixels: [Cout, Cin]. */
-export const gdnDgammaConfig = gradKernel(GDN_DGAMMA_KERNEL, (x) => [x.shape[3]!, x.shape[3]!], (g, x, f, dy, _gamma, inverse, xs) => {
-  const c = xs.shape[3]!;
-  const flat = g.constInt64([xs.shape.reduce((a, b) => a * b, 1) / c, c]);
+export const gdnDgammaConfig = gradKernel(GDN_DGAMMA_KERNEL, (c) => ({ sumShape: [c, c] }), (g, x, f, dy, _gamma, inverse) => {
   const d = dn(g, x, f, dy, inverse);
-  return g.node('Gemm', [g.node('Reshape', [d.raw, flat]), g.node('Reshape', [g.node('Mul', [x, x]), flat])], { transA: 1, alpha: f32(d.scale) });
+  return g.node('Gemm', [d.raw, g.node('Mul', [x, x])], { transA: 1, alpha: f32(d.scale) });
 });
