@@ -2,7 +2,7 @@ import { byKey, packCheckpointTensors, pick, restoreOptimizers } from './checkpo
 import { loadMatchingTensors } from './partial-init.js';
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { tf } from '../engine/index.js';
 import { CheckpointError, ConfigError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
@@ -117,12 +117,17 @@ export class Trainer {
   }
 
   /** Continues the run saved in `checkpointPath`; `steps` may extend the total step count. */
-  static async resume(checkpointPath: string, opts: { steps?: number; progress?: TrainProgress } = {}): Promise<Trainer> {
+  /**
+   * Continues a run from its checkpoint. The run writes to `opts.out` if given, else beside the
+   * checkpoint — never to the directory recorded inside it, so a copied or moved run directory
+   * continues where it now is instead of writing into the original.
+   */
+  static async resume(checkpointPath: string, opts: { steps?: number; out?: string; progress?: TrainProgress } = {}): Promise<Trainer> {
     const ckpt = await readCheckpointFile<CheckpointState>(checkpointPath);
     if (ckpt.state?.kind !== 'advlic-train-checkpoint' || ckpt.state.version !== 1) {
       throw new CheckpointError(`${checkpointPath} is not a version-1 advlic training checkpoint`);
     }
-    const cfg = parseTrainConfig({ ...ckpt.state.config, ...(opts.steps ? { steps: opts.steps } : {}) });
+    const cfg = parseTrainConfig({ ...ckpt.state.config, out: opts.out ?? dirname(checkpointPath), ...(opts.steps ? { steps: opts.steps } : {}) });
     return Trainer.build(cfg, opts.progress ?? silentProgress, { state: ckpt.state, tensors: ckpt.tensors });
   }
 

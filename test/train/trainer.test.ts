@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initEngine, tf } from '../../src/engine/index.js';
@@ -89,6 +89,27 @@ test('checkpoint → resume continues the same run exactly (losses, step, optimi
   // The CSV keeps one row per step across the resume.
   const csv = (await readFile(join(cfgB.out, 'metrics.csv'), 'utf8')).trim().split('\n');
   assert.equal(csv.length, 1 + 3); // rows after the second resume's start are not flushed yet (no log point)
+});
+
+test('a copied run directory resumes in place: it writes beside its checkpoint (or to out), never into the original', async () => {
+  const cfg = tinyConfig(data, join(root, 'original'), { crop: 64, batch: 1 });
+  const t = await Trainer.create(cfg);
+  await runSteps(t, 2);
+  await t.saveCheckpoint();
+  t.dispose();
+  const before = await readFile(join(cfg.out, 'checkpoint.ckpt'));
+  const copy = join(root, 'copied');
+  await cp(cfg.out, copy, { recursive: true });
+  const resumed = await Trainer.resume(join(copy, 'checkpoint.ckpt'));
+  assert.equal(resumed.cfg.out, copy);
+  await runSteps(resumed, 1);
+  await resumed.saveCheckpoint();
+  resumed.dispose();
+  assert.deepEqual(await readFile(join(cfg.out, 'checkpoint.ckpt')), before); // the original is untouched
+  const elsewhere = join(root, 'elsewhere');
+  const moved = await Trainer.resume(join(copy, 'checkpoint.ckpt'), { out: elsewhere });
+  assert.equal(moved.cfg.out, elsewhere);
+  moved.dispose();
 });
 
 test('a corrupt or truncated checkpoint is refused with CheckpointError', async () => {

@@ -128,7 +128,7 @@ export function register(program: Command, ctx: () => CliContext): void {
       let trainer: AdvTrainer;
       if (o.resume !== undefined && o.resume !== false) {
         const path = typeof o.resume === 'string' ? resolve(o.resume) : join(resolve(o.out), ADV_CHECKPOINT_NAME);
-        trainer = await AdvTrainer.resume(path, { progress, steps });
+        trainer = await AdvTrainer.resume(path, { progress, steps, out: resolve(o.out) });
       } else {
         if (!o.model) throw new UsageError('--model is required for a new run (or pass --resume)');
         if (o.attack !== 'pgd') throw new UsageError(`--attack: only pgd is supported for training (got '${o.attack}')`);

@@ -157,7 +157,7 @@ export function register(program: Command, ctx: () => CliContext): void {
       if (o.resume !== undefined && o.resume !== false) {
         const path = typeof o.resume === 'string' ? resolve(o.resume) : o.out ? join(resolve(o.out), CHECKPOINT_NAME) : undefined;
         if (!path) throw new UsageError('--resume needs a checkpoint path or --out DIR');
-        trainer = await Trainer.resume(path, { progress, ...(o.steps ? { steps: num('steps', o.steps, { int: true, min: 1 }) } : {}) });
+        trainer = await Trainer.resume(path, { progress, ...(o.out ? { out: resolve(o.out) } : {}), ...(o.steps ? { steps: num('steps', o.steps, { int: true, min: 1 }) } : {}) });
         c.log(`advlic: resuming ${trainer.cfg.arch} N=${trainer.cfg.N} M=${trainer.cfg.M} λ=${trainer.cfg.lambda} at step ${trainer.step}/${trainer.cfg.steps}`);
       } else {
         trainer = await Trainer.create(buildConfig(o, command), { progress });

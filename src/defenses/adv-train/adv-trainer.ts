@@ -1,7 +1,7 @@
 import { MAX_BAD_STEPS, type TrainSummary } from '../../train/trainer.js';
 import { byKey, packCheckpointTensors, pick, restoreOptimizers } from '../../train/checkpoint-tensors.js';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { tf } from '../../engine/index.js';
 import { CheckpointError, ConfigError } from '../../errors.js';
 import { LearnedCodec } from '../../codec/learned-codec.js';
@@ -102,12 +102,13 @@ export class AdvTrainer {
     return AdvTrainer.build(cfg, opts.progress ?? silentProgress, { base: w.stateDict });
   }
 
-  static async resume(checkpointPath: string, opts: { steps?: number; progress?: TrainProgress } = {}): Promise<AdvTrainer> {
+  /** Continues a run; it writes to `opts.out` if given, else beside the checkpoint (see Trainer.resume). */
+  static async resume(checkpointPath: string, opts: { steps?: number; out?: string; progress?: TrainProgress } = {}): Promise<AdvTrainer> {
     const ckpt = await readCheckpointFile<AdvCheckpointState>(checkpointPath);
     if (ckpt.state?.kind !== 'advlic-advtrain-checkpoint' || ckpt.state.version !== 1) {
       throw new CheckpointError(`${checkpointPath} is not a version-1 advlic adversarial-training checkpoint`);
     }
-    const cfg = parseAdvTrainConfig({ ...ckpt.state.config, ...(opts.steps ? { steps: opts.steps } : {}) });
+    const cfg = parseAdvTrainConfig({ ...ckpt.state.config, out: opts.out ?? dirname(checkpointPath), ...(opts.steps ? { steps: opts.steps } : {}) });
     return AdvTrainer.build(cfg, opts.progress ?? silentProgress, { resume: { state: ckpt.state, tensors: ckpt.tensors } });
   }
 
