@@ -29,11 +29,14 @@ const CONV: Array<{ x: Shape4; f: Shape4; s: number; p: number | 'same' | 'valid
   { x: [1, 9, 8, 5], f: [3, 3, 5, 7], s: 2, p: 'valid' },
 ];
 
-for (const c of CONV) {
-  test(`conv2dBias (one ORT graph, lazy gradients) equals conv2d + add: value and grads, x=[${c.x}] f=[${c.f}] s=${c.s} p=${c.p}`, async () => {
+for (const c of CONV)
+for (const bandElements of [1 << 20, 1]) {
+  test(`conv2dBias (one ORT graph, lazy gradients) equals conv2d + add: value and grads, x=[${c.x}] f=[${c.f}] s=${c.s} p=${c.p} band=${bandElements}`, async () => {
+    thresholds.bandElements = bandElements;
     const err = await compareEngines(() =>
       valueAndGrads((x, w, b) => (tf.getBackend() === 'ort' ? conv2dBias(x, w, b, c.s, c.p) : tf.add(tf.conv2d(x, w, c.s, c.p), b)), c.x, c.f, c.f[3]),
     );
+    thresholds.bandElements = saved.bandElements;
     assert.ok(err < 1e-4, `max rel error ${err}`);
   });
 }
@@ -47,16 +50,16 @@ const DECONV: Array<{ x: Shape4; f: Shape4; out: Shape4; s: number; p: number | 
 
 for (const c of DECONV) {
   test(`conv2dTransposeBias equals conv2dTranspose + add: value and grads, x=[${c.x}] f=[${c.f}] s=${c.s} p=${c.p}`, async () => {
-    for (const nchwc of [true, false]) {
-      thresholds.nchwc = nchwc;
+    for (const [nchwc, bandElements] of [[true, 1 << 20], [true, 1], [false, 1 << 20]] as const) {
+      Object.assign(thresholds, { nchwc, bandElements });
       const err = await compareEngines(() =>
         valueAndGrads(
           (x, w, b) => (tf.getBackend() === 'ort' ? conv2dTransposeBias(x, w, c.out, c.s, c.p, b) : tf.add(tf.conv2dTranspose(x, w, c.out, c.s, c.p), b)),
           c.x, c.f, c.f[2],
         ),
       );
-      thresholds.nchwc = saved.nchwc;
-      assert.ok(err < 1e-4, `nchwc=${nchwc}: max rel error ${err}`);
+      Object.assign(thresholds, { nchwc: saved.nchwc, bandElements: saved.bandElements });
+      assert.ok(err < 1e-4, `nchwc=${nchwc} band=${bandElements}: max rel error ${err}`);
     }
   });
 }

@@ -44,10 +44,14 @@ const CASES: Case[] = [
   { x: [1, 17, 12, 16], f: [3, 3, 16, 16], s: 3, p: 'same' },
 ];
 
+// bandElements 1: NHWC blocked convs on bands of one output row (stride rows for input
+// gradients), 300: a few rows; 2^20: one band at these sizes.
 const MODES = [
-  { inputGradient: 'polyphase', nchwc: true },
-  { inputGradient: 'polyphase', nchwc: false },
-  { inputGradient: 'convTranspose', nchwc: false },
+  { inputGradient: 'polyphase', nchwc: true, bandElements: 1 << 20 },
+  { inputGradient: 'polyphase', nchwc: true, bandElements: 1 },
+  { inputGradient: 'polyphase', nchwc: true, bandElements: 300 },
+  { inputGradient: 'polyphase', nchwc: false, bandElements: 1 << 20 },
+  { inputGradient: 'convTranspose', nchwc: false, bandElements: 1 << 20 },
 ] as const;
 
 test('NCHWc kernels are available (block of 8 or 16 channels on x64)', async () => {
@@ -57,7 +61,7 @@ test('NCHWc kernels are available (block of 8 or 16 channels on x64)', async () 
 
 for (const mode of MODES)
 for (const c of CASES) {
-  const name = `x=[${c.x}] f=[${c.f}] s=${c.s} d=${c.d ?? 1} p=${c.p} dx=${mode.inputGradient} nchwc=${mode.nchwc}`;
+  const name = `x=[${c.x}] f=[${c.f}] s=${c.s} d=${c.d ?? 1} p=${c.p} dx=${mode.inputGradient} nchwc=${mode.nchwc} band=${mode.bandElements}`;
   test(`conv2d forward + input/filter gradients match cpu: ${name}`, async () => {
     Object.assign(thresholds, mode);
     const runsBefore = ortRunCount();
@@ -77,10 +81,10 @@ for (const c of CASES) {
   });
 }
 
-for (const nchwc of [true, false])
+for (const [nchwc, band] of [[true, 1 << 20], [true, 1], [false, 1 << 20]] as const)
 for (const [cin, cout] of [[4, 6], [16, 12], [32, 16]])
-test(`fused conv2d with bias and activations matches cpu: ${cin}->${cout} nchwc=${nchwc}`, async () => {
-  thresholds.nchwc = nchwc;
+test(`fused conv2d with bias and activations matches cpu: ${cin}->${cout} nchwc=${nchwc} band=${band}`, async () => {
+  Object.assign(thresholds, { nchwc, bandElements: band });
   const err = await compareEngines(() => {
     const x = rand([2, 11, 9, cin], 4) as tf.Tensor4D;
     const w = rand([3, 3, cin, cout], 5) as tf.Tensor4D;
@@ -92,7 +96,7 @@ test(`fused conv2d with bias and activations matches cpu: ${cin}->${cout} nchwc=
       tf.fused.conv2d({ x, filter: w, strides: 2, pad: 'valid', bias: b, activation: 'leakyrelu', leakyreluAlpha: 0.1 }),
     ];
   });
-  thresholds.nchwc = saved.nchwc;
+  Object.assign(thresholds, { nchwc: saved.nchwc, bandElements: saved.bandElements });
   assert.ok(err < TOL, `max rel error ${err}`);
 });
 

@@ -16,6 +16,11 @@ export const thresholds = {
    * false forces the plain Conv graphs with layout transposes (tests and benches compare both).
    */
   nchwc: true,
+  /**
+   * Output values per band of banded NHWC convolutions (bands.ts); Infinity runs whole
+   * tensors (one graph run per conv).
+   */
+  bandElements: 1 << 20,
   /** Elements per chunk tensor of row-chunked graphs (chunks.ts): ~1 MB stays in cache. */
   chunkElements: 1 << 18,
 };

@@ -5,6 +5,8 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { GraphBuilder, f32, type AttrValue } from '../onnx.js';
 import { allFloat, runToTensor, withFallback } from './util.js';
 import { nchwcConv, nchwcFor } from './nchwc.js';
+import { bandRows, runBanded } from '../bands.js';
+import { f32Values } from '../backend.js';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
 type Activation = 'linear' | 'relu' | 'sigmoid' | 'leakyrelu';
@@ -46,27 +48,57 @@ interface ConvArgs {
   depthwise: boolean;
 }
 
+/** The NCHWc graph of conv `a` on an input of xShape with these pads ([top, left, bottom, right]). */
+function buildBlocked(a: ConvArgs, block: number, xShape: readonly number[], pads: [number, number, number, number], outShape: readonly number[]): GraphBuilder {
+  const { info } = a;
+  const g = new GraphBuilder();
+  const x = g.input(xShape);
+  const w = g.input(a.filter.shape);
+  const y = nchwcConv(g, block, {
+    x, channelsLast: a.channelsLast, inChannels: info.inChannels, filterHwio: w, kh: info.filterHeight, kw: info.filterWidth,
+    outChannels: info.outChannels, bias: a.bias ? g.input(a.bias.shape) : undefined,
+    strides: [info.strideHeight, info.strideWidth], dilations: [info.dilationHeight, info.dilationWidth],
+    pads, act: a.act, alpha: a.alpha, outChannelsLast: a.channelsLast,
+  });
+  g.output(y, outShape);
+  return g;
+}
+
+/** An NHWC blocked conv run on bands of output rows (bands.ts), or null for one band. */
+function runConvBanded(a: ConvArgs, block: number): TensorInfo | null {
+  const { info } = a;
+  if (!a.channelsLast || !block || bandRows(info.outShape, 1) >= info.outHeight) return null;
+  const p = info.padInfo;
+  const s = info.strideHeight;
+  const span = (info.filterHeight - 1) * info.dilationHeight + 1;
+  const [, , w, c] = a.x.shape;
+  const [, , ow, co] = info.outShape;
+  const view = (t: TensorInfo) => ({ data: f32Values(a.backend, t.dataId), shape: t.shape });
+  const base = ['convBand', w, c, a.filter.shape, a.bias?.shape, convAttrs(info), a.act, a.alpha, block];
+  const out = runBanded({
+    x: view(a.x),
+    outShape: info.outShape,
+    inputRows: (o0, o1) => [o0 * s - p.top, (o1 - 1) * s - p.top + span],
+    align: 1,
+    shared: a.bias ? [view(a.filter), view(a.bias)] : [view(a.filter)],
+    key: (b) => JSON.stringify([...base, b.in1 - b.in0, b.out1 - b.out0, b.in0 - b.start, b.end - b.in1]),
+    build: (b) => buildBlocked(a, block, [1, b.in1 - b.in0, w!, c!], [b.in0 - b.start, p.left, b.end - b.in1, p.right], [1, b.out1 - b.out0, ow!, co!]),
+    ortOutShape: (b) => [1, b.out1 - b.out0, ow!, co!],
+  });
+  return a.backend.makeTensorInfo(info.outShape, 'float32', out);
+}
+
 function runConv(a: ConvArgs): TensorInfo {
   const { info, channelsLast, depthwise } = a;
   const attrs = convAttrs(info);
   if (depthwise) attrs.group = info.inChannels;
   const block = depthwise ? 0 : nchwcFor(info.inChannels);
+  const banded = runConvBanded(a, block);
+  if (banded) return banded;
   const key = JSON.stringify(['conv', a.x.shape, a.filter.shape, a.bias?.shape, attrs, channelsLast, a.act, a.alpha, block]);
-  const buildBlocked = (): GraphBuilder => {
-    const g = new GraphBuilder();
-    const x = g.input(a.x.shape);
-    const w = g.input(a.filter.shape);
-    const p = info.padInfo;
-    const y = nchwcConv(g, block, {
-      x, channelsLast, inChannels: info.inChannels, filterHwio: w, kh: info.filterHeight, kw: info.filterWidth,
-      outChannels: info.outChannels, bias: a.bias ? g.input(a.bias.shape) : undefined,
-      strides: [info.strideHeight, info.strideWidth], dilations: [info.dilationHeight, info.dilationWidth],
-      pads: [p.top, p.left, p.bottom, p.right], act: a.act, alpha: a.alpha, outChannelsLast: channelsLast,
-    });
-    g.output(y, info.outShape);
-    return g;
-  };
-  const build = block ? buildBlocked : (): GraphBuilder => {
+  const p = info.padInfo;
+  const buildBlockedFull = (): GraphBuilder => buildBlocked(a, block, a.x.shape, [p.top, p.left, p.bottom, p.right], info.outShape);
+  const build = block ? buildBlockedFull : (): GraphBuilder => {
     const g = new GraphBuilder();
     let x = g.input(a.x.shape);
     let w = g.input(a.filter.shape);
