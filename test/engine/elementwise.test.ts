@@ -85,6 +85,15 @@ test('reductions sum/mean/max/min over inner, outer and several axes match cpu',
   });
 });
 
+test('sums and means over leading axes (bias gradients: grouped float32 then float64) match cpu', async () => {
+  await expectMatch('leading reduce', () => {
+    const x = rand([4, 16, 12, 24], 51, 0.5, 1.5); // 768 rows of 24: groups of 64
+    const y = rand([2, 17, 3, 8], 52); // 102 rows: groups of 51
+    const z = rand([1, 13, 7, 8], 53); // 91 rows: no divisor ≥ 16, float64 path
+    return [x.sum([0, 1, 2]), x.mean([0, 1, 2], true), x.sum([0, 1]), y.sum([0, 1, 2]), y.mean([0, 1]), z.sum([0, 1, 2])];
+  });
+});
+
 test('addN, transpose and pad match cpu', async () => {
   await expectMatch('misc', () => {
     const a = rand(SHAPE, 60);

@@ -21,6 +21,8 @@ export const thresholds = {
    * tensors (one graph run per conv).
    */
   bandElements: 1 << 20,
+  /** Sums over leading axes (bias gradients) in grouped float32 then float64 (shape.ts). */
+  groupedSums: true,
   /** Elements per chunk tensor of row-chunked graphs (chunks.ts): ~1 MB stays in cache. */
   chunkElements: 1 << 18,
 };

@@ -11,6 +11,34 @@ const ONNX_DOUBLE = 11;
 
 const REDUCERS: Record<string, string> = { Sum: 'ReduceSum', Mean: 'ReduceMean', Max: 'ReduceMax', Min: 'ReduceMin' };
 
+/**
+ * Sum or mean over the leading axes (a layer's bias gradient: NHWC summed over N, H, W) in two
+ * stages: float32 sums of groups of ≤ 64 rows, then float64 over the groups — a float64 copy of
+ * 1/64 of the input instead of all of it. Null for other reductions, fewer than 8 columns, or
+ * a row count without a divisor ≥ 16.
+ */
+function leadingRowSum(backend: MathBackendCPU, x: TensorInfo, axes: number[], onnxOp: string, outShape: number[]): TensorInfo | null {
+  if (!thresholds.groupedSums || (onnxOp !== 'ReduceSum' && onnxOp !== 'ReduceMean')) return null;
+  if (!axes.every((a, i) => a === i)) return null;
+  const width = size(x.shape.slice(axes.length));
+  const rows = size(x.shape) / width;
+  let group = 64;
+  while (group >= 16 && rows % group !== 0) group--;
+  if (width < 8 || group < 16) return null;
+  const key = JSON.stringify(['rowSum', rows, width, onnxOp, outShape]);
+  const build = (): GraphBuilder => {
+    const g = new GraphBuilder();
+    const grouped = g.node('Reshape', [g.input(x.shape), g.constInt64([rows / group, group, width])]);
+    const partial = g.node('Cast', [g.node('ReduceSum', [grouped, g.constInt64([1])], { keepdims: 0 })], { to: ONNX_DOUBLE });
+    const total = onnxOp === 'ReduceSum'
+      ? g.node('ReduceSum', [partial, g.constInt64([0])], { keepdims: 0 })
+      : g.node('Div', [g.node('ReduceSum', [partial, g.constInt64([0])], { keepdims: 0 }), g.node('Cast', [g.constFloat([rows], [])], { to: ONNX_DOUBLE })]);
+    g.output(g.node('Reshape', [g.node('Cast', [total], { to: ONNX_FLOAT }), g.constInt64(outShape)]), outShape);
+    return g;
+  };
+  return runToTensor(backend, key, build, [x], outShape);
+}
+
 function reduce(name: string, onnxOp: string): KernelConfig {
   return withFallback(name, ({ inputs, attrs, backend }) => {
     const { x } = inputs as { x: TensorInfo };
@@ -24,6 +52,8 @@ function reduce(name: string, onnxOp: string): KernelConfig {
     if (axes.length === 0) return null;
     const [outShapeNoKeep] = backend_util.computeOutAndReduceShapes(x.shape, axes);
     const outShape = keepDims ? backend_util.expandShapeToKeepDim(outShapeNoKeep, axes) : outShapeNoKeep;
+    const rowSum = leadingRowSum(backend as MathBackendCPU, x, axes, onnxOp, outShape);
+    if (rowSum) return rowSum;
     const key = JSON.stringify([name, x.shape, axes, keepDims]);
     const build = (): GraphBuilder => {
       const g = new GraphBuilder();
