@@ -1,31 +1,55 @@
 /**
  * Copies trained runs into weights/ under their shipped names (<arch>-q<Q>.safetensors + .json),
- * stored as float16 (integer CDF buffers stay int32) to keep the package small. The manifest
- * keeps the training record; its sha256 is updated to the fp16 file, and its Kodak numbers are
- * re-measured afterwards by `advlic rd` (scripts/update-manifests.ts), since fp16 storage moves
+ * stored as float16 (integer CDF buffers stay int32) and without the buffers a model rebuilds on
+ * load (masks, the Gaussian conditional's tables: src/models/weights/derivable.ts), to keep the
+ * package small. The manifest keeps the training record; its sha256 is updated to the shipped
+ * file, and its Kodak numbers are re-measured afterwards by `advlic rd`, since fp16 storage moves
  * them slightly.
  *   node --import tsx scripts/ship-weights.ts RUN_DIR [RUN_DIR...]
+ *   node --import tsx scripts/ship-weights.ts --slim     (re-store already shipped files slim)
  */
 import { readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../src/models/weights/safetensors.js';
 import { sha256Bytes } from '../src/models/weights/load.js';
 import { ManifestSchema } from '../src/models/weights/manifest.js';
+import { withoutDerivableBuffers } from '../src/models/weights/derivable.js';
 import { PACKAGE_ROOT } from '../src/version.js';
 
 const out = join(PACKAGE_ROOT, 'weights');
-for (const dir of process.argv.slice(2)) {
+
+function writeAtomic(path: string, bytes: Uint8Array | string): void {
+  writeFileSync(`${path}.tmp`, bytes);
+  renameSync(`${path}.tmp`, path);
+}
+
+function shipRun(dir: string): void {
   const st = readdirSync(dir).find((f) => f.endsWith('.safetensors'));
   if (!st) throw new Error(`${dir}: no .safetensors`);
   const manifest = ManifestSchema.parse(JSON.parse(readFileSync(join(dir, st.replace(/\.safetensors$/, '.json')), 'utf8')));
   const { stateDict, metadata } = readSafetensors(new Uint8Array(readFileSync(join(dir, st))));
-  const bytes = writeSafetensors(stateDict, { fp16: true, metadata });
+  const bytes = writeSafetensors(withoutDerivableBuffers(stateDict), { fp16: true, metadata });
   // <arch>-<metric>-q<Q>[-variant].safetensors → <arch>-q<Q>[-variant] (e.g. -advtrain)
   const variant = /-q\d+(-[A-Za-z0-9_]+)?\.safetensors$/.exec(st)?.[1] ?? '';
   const stem = `${manifest.arch}-q${manifest.quality}${variant}`;
   const shipped = { ...manifest, sha256: sha256Bytes(bytes), storage: 'float16', trainedSha256: manifest.sha256 };
-  writeFileSync(join(out, `${stem}.safetensors.tmp`), bytes);
-  renameSync(join(out, `${stem}.safetensors.tmp`), join(out, `${stem}.safetensors`));
-  writeFileSync(join(out, `${stem}.json`), JSON.stringify(shipped, null, 2) + '\n');
+  writeAtomic(join(out, `${stem}.safetensors`), bytes);
+  writeAtomic(join(out, `${stem}.json`), JSON.stringify(shipped, null, 2) + '\n');
   console.log(`${stem}: ${(bytes.length / 1e6).toFixed(2)} MB`);
 }
+
+/** Rewrites a shipped file without its derivable buffers (tensors otherwise byte-identical). */
+function slimShipped(file: string): void {
+  const path = join(out, file);
+  const { stateDict, metadata } = readSafetensors(new Uint8Array(readFileSync(path)));
+  const bytes = writeSafetensors(withoutDerivableBuffers(stateDict), { fp16: true, metadata });
+  const mPath = path.replace(/\.safetensors$/, '.json');
+  const manifest = JSON.parse(readFileSync(mPath, 'utf8')) as Record<string, unknown>;
+  writeAtomic(path, bytes);
+  writeAtomic(mPath, JSON.stringify({ ...manifest, sha256: sha256Bytes(bytes) }, null, 2) + '\n');
+  console.log(`${file}: ${(bytes.length / 1e6).toFixed(2)} MB`);
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--slim') readdirSync(out).filter((f) => f.endsWith('.safetensors')).forEach(slimShipped);
+else args.forEach(shipRun);

@@ -2,6 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, tf } from '../../src/engine/index.js';
 import { createModel, inferConfigFromStateDict } from '../../src/models/registry.js';
+import { withoutDerivableBuffers } from '../../src/models/weights/derivable.js';
 import type { LearnedModel } from '../../src/models/types.js';
 import type { QuantMode } from '../../src/codec/types.js';
 import { loadRefWeights, maxAbsDiff, readBytes, refNhwc, referenceIndex, relL2, type RefModel } from './reference-data.js';
@@ -109,6 +110,19 @@ for (const [id, m] of models) {
       const rows = new Set([...a.keys()].filter((i) => a[i] !== b[i]).map((i) => Math.floor(i / (before.get(k)!.shape[1] ?? 1))));
       assert.ok(rows.size <= 1, `${k}: ${rows.size} rows differ`);
     }
+    model.dispose();
+  });
+
+  test(`${id}: slim weights keep a non-default scale table and its CDFs, so they still code CompressAI's bytes`, () => {
+    const sd = loadRefWeights(m.weights);
+    const slim = withoutDerivableBuffers(sd);
+    for (const k of sd.keys()) if (k.startsWith('gaussian_conditional.')) assert.ok(slim.has(k), `${k} was dropped`);
+    const model = createModel(inferConfigFromStateDict(sd));
+    model.loadStateDict(slim);
+    const x = input();
+    const c = model.compress(x);
+    c.strings.forEach((s, i) => assert.deepEqual(Buffer.from(s), Buffer.from(readBytes(m.compress.string_files[i]![0]!)), `string ${i}`));
+    x.dispose();
     model.dispose();
   });
 

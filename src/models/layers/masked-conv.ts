@@ -38,6 +38,8 @@ export class MaskedConv2d implements Layer {
         this.maskTf.dispose();
         this.maskTf = this.toTf(this.maskTorch);
       },
+      // Absent from slim weight files: the constructor's type mask is the same (weights/derivable.ts).
+      optional: true,
     });
   }
 
