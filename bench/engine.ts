@@ -2,7 +2,12 @@
  * Engine benchmark: conv forward / input-gradient / filter-gradient GFLOP/s on 'ort' (also as
  * fractions of an in-process MatMul peak, and on the previous transpose graphs) and 'cpu', and
  * seconds per attack step (forward + input gradient) through a scale-hyperprior stack.
- * Run: node --import tsx bench/engine.ts [--quick]. Prints one JSON document.
+ * Run: node --import tsx bench/engine.ts [--quick]. Prints one JSON document; the attack step
+ * is also timed in a child with the CLI's malloc settings (below).
+ * The CLI (bin/advlic.js) runs with glibc's malloc settings MALLOC_MMAP_MAX_=0
+ * MALLOC_TRIM_THRESHOLD_=17179869184 (ORT's large buffers otherwise page-fault on every run); to
+ * time as the CLI runs, prefix the command with them:
+ *   MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184 node --import tsx bench/engine.ts --quick
  */
 import { engineInfo, initEngine, tf } from '../src/engine/index.js';
 import { gdn as fusedGdn } from '../src/engine/ops/gdn.js';
@@ -94,13 +99,51 @@ function fractions(r: Record<string, Rate>): Record<string, number> {
 }
 
 function attackBench(gdnFn: GdnFn, h: number, w: number, reps: number): Timing {
+  return attackAB({ only: { gdnFn } }, h, w, reps).only!;
+}
+
+interface Variant { gdnFn: GdnFn; setup?: () => void; teardown?: () => void }
+
+/** Attack-step timings of several variants, alternated round by round in this process (warm-up first). */
+function attackAB(variants: Record<string, Variant>, h: number, w: number, reps: number): Record<string, Timing> {
   const stack = makeStack();
   const x = tf.randomUniform([1, h, w, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
-  const grad = tf.grad((t: tf.Tensor) => attackLoss(stack, t as tf.Tensor4D, gdnFn));
-  const t = time(reps, () => tf.tidy(() => grad(x)).dispose());
+  const times: Record<string, number[]> = {};
+  for (let r = -1; r < reps; r++) {
+    for (const [name, v] of Object.entries(variants)) {
+      v.setup?.();
+      try {
+        const grad = tf.grad((t: tf.Tensor) => attackLoss(stack, t as tf.Tensor4D, v.gdnFn));
+        const t0 = performance.now();
+        tf.tidy(() => grad(x)).dispose();
+        if (r >= 0) (times[name] ??= []).push((performance.now() - t0) / 1000);
+      } finally {
+        v.teardown?.();
+      }
+    }
+  }
   x.dispose();
-  return { median: round(t.median), min: round(t.min), reps };
+  return Object.fromEntries(Object.entries(times).map(([k, t]) => {
+    t.sort((a, b) => a - b);
+    return [k, { median: round(t[Math.floor(t.length / 2)]!), min: round(t[0]!), reps }];
+  }));
 }
+
+/**
+ * This session's engine against the previous one in the same process: GDN on whole tensors
+ * instead of ~1 MB row chunks, convs on whole tensors instead of row bands.
+ */
+function previousVsCurrent(reps: number): Record<string, Timing | number> {
+  const previous: Variant = {
+    gdnFn: fusedGdn,
+    setup: () => Object.assign(thresholds, { chunkElements: Infinity, bandElements: Infinity }),
+    teardown: () => Object.assign(thresholds, { chunkElements: DEFAULTS.chunkElements, bandElements: DEFAULTS.bandElements }),
+  };
+  const r = attackAB({ current: { gdnFn: fusedGdn }, previous }, 512, 768, reps);
+  return { ...r, speedup: round(r.previous!.median / r.current!.median) };
+}
+
+const DEFAULTS = { ...thresholds };
 
 const round = (v: number): number => Math.round(v * 1000) / 1000;
 
@@ -136,19 +179,19 @@ function withPlainConvs<T>(f: () => T): T {
  * page-faults afresh on each run. MALLOC_MMAP_MAX_=0 keeps them in the reused heap; glibc reads
  * it at start-up only, hence a child process (this script with --attack-only).
  */
-function mallocNoMmapAttack(): (Timing & { env: string }) | null {
+function mallocNoMmapAttack(): (Record<string, Timing | number> & { env: string }) | null {
   if (process.platform !== 'linux' || process.env.MALLOC_MMAP_MAX_ !== undefined) return null;
   const env = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: String(2 ** 34) };
   const args = [...process.execArgv, process.argv[1]!, '--attack-only', ...(quick ? ['--quick'] : [])];
   const r = spawnSync(process.execPath, args, { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`attack child failed: ${r.stderr}`);
-  return { ...(JSON.parse(r.stdout) as Timing), env: 'MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2^34' };
+  return { ...(JSON.parse(r.stdout) as Record<string, Timing | number>), env: 'MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2^34' };
 }
 
 async function main(): Promise<void> {
   if (process.argv.includes('--attack-only')) {
     if ((await initEngine({ engine: 'ort' })).name !== 'ort') throw new Error('ORT engine did not load');
-    process.stdout.write(JSON.stringify(attackBench(fusedGdn, 512, 768, quick ? 1 : 3)) + '\n');
+    process.stdout.write(JSON.stringify(previousVsCurrent(quick ? 2 : 3)) + '\n');
     return;
   }
   const result: Record<string, unknown> = { date: new Date().toISOString() };
@@ -170,10 +213,13 @@ async function main(): Promise<void> {
   const attackReps = quick ? 1 : 3;
   result.attackStep = {
     shape: 'scale hyperprior N=128 M=192, image 512x768, forward + input gradient, seconds',
+    // Alternated in this process: the current engine and the previous one (whole-tensor GDN and convs).
+    currentVsPrevious: previousVsCurrent(quick ? 2 : 3),
     ortFusedGdn: attackBench(fusedGdn, 512, 768, attackReps),
     ortFusedGdnTransposeConvs: withPlainConvs(() => attackBench(fusedGdn, 512, 768, attackReps)),
     ortPlainGdn: attackBench(plainGdn, 512, 768, attackReps),
-    ortFusedGdnMallocNoMmap: mallocNoMmapAttack(),
+    // The same A/B in a child with glibc's mmap threshold off (as bin/advlic.js runs the CLI).
+    currentVsPreviousMallocNoMmap: mallocNoMmapAttack(),
   };
   process.stderr.write(`attack: ${JSON.stringify(result.attackStep)}\n`);
   // Each cached ORT session owns an intra-op pool (onnxruntime-node's binding creates its

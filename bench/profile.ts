@@ -3,6 +3,10 @@
  * the active backend is re-registered with a timer around it. Inclusive times (a kernel that
  * calls other kernels through the engine counts them too; ORT kernels do not).
  * Run: node --import tsx bench/profile.ts [attack|train|model [arch]] [--reps 1] [--by-shape]
+ * The CLI (bin/advlic.js) runs with glibc's malloc settings MALLOC_MMAP_MAX_=0
+ * MALLOC_TRIM_THRESHOLD_=17179869184 (ORT's large buffers otherwise page-fault on every run); to
+ * time as the CLI runs, prefix the command with them:
+ *   MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184 node --import tsx bench/profile.ts attack
  */
 import { parseArgs } from 'node:util';
 import { initEngine, tf } from '../src/engine/index.js';
