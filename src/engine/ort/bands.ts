@@ -5,10 +5,12 @@ import { thresholds } from './thresholds.js';
 
 /**
  * Convolutions on horizontal bands of output rows. A full-resolution conv graph makes full-size
- * intermediates (blocked-layout reorders, phase outputs, their concatenation and interleave),
- * each one pass through memory; on bands of a few MB they stay in cache. In NHWC a band of rows
- * of one image is contiguous, so each band reads a view of the input (its rows plus the
- * kernel's halo) and writes its view of the output in place.
+ * intermediates (the blocked-layout reorders), which glibc maps afresh and which page-fault on
+ * every run unless the process runs with the CLI's malloc settings; on bands of a few MB they
+ * come from the reused heap and stay in cache. In NHWC a band of rows of one image is
+ * contiguous, so each band reads a view of the input (its rows plus the kernel's halo) and
+ * writes its view of the output in place. (Polyphase input gradients on bands measured slower:
+ * the phase convs on few rows lose more than the copies gain.)
  */
 export interface Band {
   /** Output rows [out0, out1) of one image. */

@@ -17,7 +17,7 @@ export const thresholds = {
    */
   nchwc: true,
   /**
-   * Output values per band of banded NHWC convolutions (bands.ts); Infinity runs whole
+   * Output values per band of banded NHWC forward convolutions (bands.ts); Infinity runs whole
    * tensors (one graph run per conv).
    */
   bandElements: 1 << 20,

@@ -3,9 +3,7 @@ import { thresholds } from '../thresholds.js';
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { GraphBuilder } from '../onnx.js';
-import { buildPolyphaseGraph, polyphaseOutputShape, type PolyphaseSpec } from './polyphase.js';
-import { bandRows, runBanded, type Band } from '../bands.js';
-import { f32Values } from '../backend.js';
+import { buildPolyphaseGraph, polyphaseOutputShape } from './polyphase.js';
 import { nchwcFor } from './nchwc.js';
 import { allFloat, runToTensor, withFallback } from './util.js';
 
@@ -56,10 +54,8 @@ export function inputGradient(
   // dy's channels are the conv's output channels: the blocked kernels' input here.
   const block = nchwcFor(info.outChannels);
   if (sh === sw && (sh >= 2 || block) && thresholds.inputGradient === 'polyphase') {
-    const spec = { dyShape: dy.shape, filterShape: filter.shape, outShape, stride: sh, padTop: p.top, padLeft: p.left, channelsLast: last, block, bias: Boolean(bias) };
-    const banded = last && block ? polyphaseBanded(backend, spec, ins) : null;
-    if (banded) return banded;
     const key = JSON.stringify(['convTpoly', dy.shape, filter.shape, outShape, p, sh, last, block, Boolean(bias)]);
+    const spec = { dyShape: dy.shape, filterShape: filter.shape, outShape, stride: sh, padTop: p.top, padLeft: p.left, channelsLast: last, block, bias: Boolean(bias) };
     return runToTensor(backend, key, () => buildPolyphaseGraph(spec), ins, outShape, polyphaseOutputShape(spec));
   }
   const key = JSON.stringify(['convT', dy.shape, filter.shape, outShape, p, sh, sw, last, Boolean(bias)]);
@@ -81,36 +77,6 @@ export function inputGradient(
     return g;
   };
   return runToTensor(backend, key, build, ins, outShape);
-}
-
-/**
- * The NHWC polyphase graph on bands of dx rows (bands.ts), or null for one band. dx rows
- * [r0, r1) read dy rows o with s·o + i − top ∈ [r0, r1) for a tap i < kh; on dy rows from o0
- * that is the same transposed conv with pad top + r0 − s·o0.
- */
-function polyphaseBanded(backend: MathBackendCPU, spec: PolyphaseSpec, ins: readonly TensorInfo[]): TensorInfo | null {
-  const { stride: s, padTop: top } = spec;
-  const kh = spec.filterShape[0]!;
-  if (bandRows(spec.outShape, s) >= spec.outShape[1]!) return null;
-  const [, , w, ci] = spec.outShape;
-  const view = (t: TensorInfo) => ({ data: f32Values(backend, t.dataId), shape: t.shape });
-  const bandSpec = (b: Band): PolyphaseSpec => ({
-    ...spec,
-    dyShape: [1, b.in1 - b.in0, spec.dyShape[2]!, spec.dyShape[3]!],
-    outShape: [1, b.out1 - b.out0, w!, ci!],
-    padTop: top + b.out0 - s * b.in0,
-  });
-  const out = runBanded({
-    x: view(ins[0]!),
-    outShape: spec.outShape,
-    inputRows: (r0, r1) => [Math.ceil((r0 + top - kh + 1) / s), Math.floor((r1 - 1 + top) / s) + 1],
-    align: s,
-    shared: ins.slice(1).map(view),
-    key: (b) => JSON.stringify(['convTpolyBand', bandSpec(b)]),
-    build: (b) => buildPolyphaseGraph(bandSpec(b)),
-    ortOutShape: (b) => polyphaseOutputShape(bandSpec(b)),
-  });
-  return backend.makeTensorInfo([...spec.outShape], 'float32', out);
 }
 
 export const conv2DBackpropInputConfig: KernelConfig = withFallback('Conv2DBackpropInput', ({ inputs, attrs, backend }) => {
