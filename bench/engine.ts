@@ -131,13 +131,14 @@ function attackAB(variants: Record<string, Variant>, h: number, w: number, reps:
 
 /**
  * This session's engine against the previous one in the same process: GDN on whole tensors
- * instead of ~1 MB row chunks, convs on whole tensors instead of row bands.
+ * instead of ~1 MB row chunks, forward convs on whole tensors instead of row bands, bias-gradient
+ * sums through a float64 copy.
  */
 function previousVsCurrent(reps: number): Record<string, Timing | number> {
   const previous: Variant = {
     gdnFn: fusedGdn,
-    setup: () => Object.assign(thresholds, { chunkElements: Infinity, bandElements: Infinity }),
-    teardown: () => Object.assign(thresholds, { chunkElements: DEFAULTS.chunkElements, bandElements: DEFAULTS.bandElements }),
+    setup: () => Object.assign(thresholds, { chunkElements: Infinity, bandElements: Infinity, groupedSums: false }),
+    teardown: () => Object.assign(thresholds, { chunkElements: DEFAULTS.chunkElements, bandElements: DEFAULTS.bandElements, groupedSums: DEFAULTS.groupedSums }),
   };
   const r = attackAB({ current: { gdnFn: fusedGdn }, previous }, 512, 768, reps);
   return { ...r, speedup: round(r.previous!.median / r.current!.median) };
