@@ -23,12 +23,17 @@ function writeAtomic(path: string, bytes: Uint8Array | string): void {
   renameSync(`${path}.tmp`, path);
 }
 
+/** The weights file re-stored for shipping: float16, without derivable buffers. */
+function shippedBytes(path: string): Uint8Array {
+  const { stateDict, metadata } = readSafetensors(new Uint8Array(readFileSync(path)));
+  return writeSafetensors(withoutDerivableBuffers(stateDict), { fp16: true, metadata });
+}
+
 function shipRun(dir: string): void {
   const st = readdirSync(dir).find((f) => f.endsWith('.safetensors'));
   if (!st) throw new Error(`${dir}: no .safetensors`);
   const manifest = ManifestSchema.parse(JSON.parse(readFileSync(join(dir, st.replace(/\.safetensors$/, '.json')), 'utf8')));
-  const { stateDict, metadata } = readSafetensors(new Uint8Array(readFileSync(join(dir, st))));
-  const bytes = writeSafetensors(withoutDerivableBuffers(stateDict), { fp16: true, metadata });
+  const bytes = shippedBytes(join(dir, st));
   // <arch>-<metric>-q<Q>[-variant].safetensors → <arch>-q<Q>[-variant] (e.g. -advtrain)
   const variant = /-q\d+(-[A-Za-z0-9_]+)?\.safetensors$/.exec(st)?.[1] ?? '';
   const stem = `${manifest.arch}-q${manifest.quality}${variant}`;
@@ -41,8 +46,7 @@ function shipRun(dir: string): void {
 /** Rewrites a shipped file without its derivable buffers (tensors otherwise byte-identical). */
 function slimShipped(file: string): void {
   const path = join(out, file);
-  const { stateDict, metadata } = readSafetensors(new Uint8Array(readFileSync(path)));
-  const bytes = writeSafetensors(withoutDerivableBuffers(stateDict), { fp16: true, metadata });
+  const bytes = shippedBytes(path);
   const mPath = path.replace(/\.safetensors$/, '.json');
   const manifest = JSON.parse(readFileSync(mPath, 'utf8')) as Record<string, unknown>;
   writeAtomic(path, bytes);

@@ -116,9 +116,9 @@ export class Trainer {
     return Trainer.build(cfg, opts.progress ?? silentProgress, undefined);
   }
 
-  /** Continues the run saved in `checkpointPath`; `steps` may extend the total step count. */
   /**
-   * Continues a run from its checkpoint. The run writes to `opts.out` if given, else beside the
+   * Continues the run saved in `checkpointPath`; `steps` may extend the total step count. The
+   * run writes to `opts.out` if given, else beside the
    * checkpoint — never to the directory recorded inside it, so a copied or moved run directory
    * continues where it now is instead of writing into the original.
    */

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, rm, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { initEngine, tf } from '../../src/engine/index.js';
 import { sampleBatch } from '../../src/train/crop-sampler.js';
 import { loadImageFolder, type CachedImage } from '../../src/train/image-folder.js';
@@ -91,21 +91,27 @@ test('checkpoint → resume continues the same run exactly (losses, step, optimi
   assert.equal(csv.length, 1 + 3); // rows after the second resume's start are not flushed yet (no log point)
 });
 
-test('a copied run directory resumes in place: it writes beside its checkpoint (or to out), never into the original', async () => {
-  const cfg = tinyConfig(data, join(root, 'original'), { crop: 64, batch: 1 });
+/** A tiny run of `steps` steps in root/name, checkpointed and disposed; returns the checkpoint path. */
+async function checkpointedRun(name: string, steps: number): Promise<string> {
+  const cfg = tinyConfig(data, join(root, name), { crop: 64, batch: 1 });
   const t = await Trainer.create(cfg);
-  await runSteps(t, 2);
+  await runSteps(t, steps);
   await t.saveCheckpoint();
   t.dispose();
-  const before = await readFile(join(cfg.out, 'checkpoint.ckpt'));
+  return join(cfg.out, 'checkpoint.ckpt');
+}
+
+test('a copied run directory resumes in place: it writes beside its checkpoint (or to out), never into the original', async () => {
+  const original = await checkpointedRun('original', 2);
+  const before = await readFile(original);
   const copy = join(root, 'copied');
-  await cp(cfg.out, copy, { recursive: true });
+  await cp(dirname(original), copy, { recursive: true });
   const resumed = await Trainer.resume(join(copy, 'checkpoint.ckpt'));
   assert.equal(resumed.cfg.out, copy);
   await runSteps(resumed, 1);
   await resumed.saveCheckpoint();
   resumed.dispose();
-  assert.deepEqual(await readFile(join(cfg.out, 'checkpoint.ckpt')), before); // the original is untouched
+  assert.deepEqual(await readFile(original), before); // the original is untouched
   const elsewhere = join(root, 'elsewhere');
   const moved = await Trainer.resume(join(copy, 'checkpoint.ckpt'), { out: elsewhere });
   assert.equal(moved.cfg.out, elsewhere);
@@ -113,12 +119,7 @@ test('a copied run directory resumes in place: it writes beside its checkpoint (
 });
 
 test('a corrupt or truncated checkpoint is refused with CheckpointError', async () => {
-  const cfg = tinyConfig(data, join(root, 'corrupt'), { crop: 64, batch: 1 });
-  const t = await Trainer.create(cfg);
-  await runSteps(t, 1);
-  await t.saveCheckpoint();
-  t.dispose();
-  const path = join(cfg.out, 'checkpoint.ckpt');
+  const path = await checkpointedRun('corrupt', 1);
   const bytes = await readFile(path);
   await writeFile(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
   await assert.rejects(Trainer.resume(path), (e: unknown) => AdvlicError.is(e) && e.code === 'E_CHECKPOINT' && /truncated/.test(e.message));
