@@ -6,6 +6,8 @@ import { GraphBuilder } from '../onnx.js';
 import { buildPolyphaseGraph, polyphaseOutputShape } from './polyphase.js';
 import { nchwcFor } from './nchwc.js';
 import { allFloat, runToTensor, withFallback } from './util.js';
+import { col2imSettings, gemmCol2im } from './col2im.js';
+import { f32Values } from '../backend.js';
 
 
 
@@ -50,6 +52,12 @@ export function inputGradient(
   const opW = info.inWidth - (sw * (info.outWidth - 1) + info.filterWidth - p.left - p.right);
   if (opH < 0 || opW < 0 || opH >= sh || opW >= sw) return null;
   const outShape = [...at.inputShape];
+  if (last && info.inChannels <= col2imSettings.maxChannels && col2imSettings.enabled) {
+    // Few output channels (the image layers): one GEMM + col2im instead of blocked convs.
+    const spec = { dyShape: dy.shape, filterShape: filter.shape, outShape, strideH: sh, strideW: sw, padTop: p.top, padLeft: p.left };
+    const v = (t: TensorInfo): Float32Array => f32Values(backend, t.dataId);
+    return backend.makeTensorInfo(outShape, 'float32', gemmCol2im(spec, v(dy), v(filter), bias && v(bias)));
+  }
   const ins = bias ? [dy, filter, bias] : [dy, filter];
   // dy's channels are the conv's output channels: the blocked kernels' input here.
   const block = nchwcFor(info.outChannels);

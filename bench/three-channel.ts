@@ -1,0 +1,146 @@
+/**
+ * The 3-output-channel layers of a scale hyperprior on a 512x768 image: the synthesis
+ * transform's last layer (5x5 stride-2 transposed conv 128→3 + bias, 256x384 → 512x768) and the
+ * input gradient of the analysis transform's first conv (3→128, the same transposed conv
+ * without bias), on the blocked-conv path (polyphase NCHWc) against one GEMM + col2im
+ * (src/engine/ort/kernels/col2im.ts; JS scatter, on dy row bands or whole) and against ORT's own
+ * Col2Im op. Variants alternate round by round in one process: on a shared machine only the
+ * same-run ratios mean anything. Also times the first conv's forward (3→128, K = 75).
+ * Run: ADVLIC_THREADS=2 node --import tsx bench/three-channel.ts [--reps 15]
+ */
+import { parseArgs } from 'node:util';
+import { initEngine, tf } from '../src/engine/index.js';
+import { conv2dBias, conv2dTransposeBias } from '../src/engine/ops/conv.js';
+import { col2imSettings } from '../src/engine/ort/kernels/col2im.js';
+import { GraphBuilder } from '../src/engine/ort/onnx.js';
+import { runGraph } from '../src/engine/ort/runtime.js';
+
+const { values: a } = parseArgs({ options: { reps: { type: 'string', default: '15' } } });
+const reps = Number(a.reps);
+
+if ((await initEngine({ engine: 'ort' })).name !== 'ort') throw new Error('ORT engine did not load');
+
+const [H, W, N] = [512, 768, 128];
+const dyShape: [number, number, number, number] = [1, H / 2, W / 2, N];
+const xShape: [number, number, number, number] = [1, H, W, 3];
+const dy = tf.randomUniform(dyShape, -1, 1, 'float32', 1) as tf.Tensor4D;
+const filter = tf.randomUniform([5, 5, 3, N], -0.05, 0.05, 'float32', 2) as tf.Tensor4D;
+const bias = tf.randomUniform([3], -0.1, 0.1, 'float32', 3) as tf.Tensor1D;
+const x = tf.randomUniform(xShape, 0, 1, 'float32', 4) as tf.Tensor4D;
+const fwdBias = tf.randomUniform([N], -0.1, 0.1, 'float32', 5) as tf.Tensor1D;
+const flops = 2 * (H / 2) * (W / 2) * N * 3 * 25;
+
+/**
+ * ORT's Col2Im (ONNX opset 18): Gemm → [3·25, pixels] columns (channel-major rows), Col2Im to
+ * NCHW, transpose to NHWC. GraphBuilder writes opset 17 (ReduceSum & co. changed in 18), so
+ * this bench-only graph patches its model's ai.onnx opset import to 18.
+ */
+function ortCol2imGraph(): GraphBuilder {
+  const g = new GraphBuilder();
+  const d = g.input([dyShape[1] * dyShape[2], N]);
+  const w = g.input([5, 5, 3, N]);
+  const wr = g.node('Reshape', [g.node('Transpose', [w], { perm: [2, 0, 1, 3] }), g.constInt64([75, N])]);
+  const cols = g.node('Gemm', [wr, d], { transB: 1 });
+  const c3 = g.node('Reshape', [cols, g.constInt64([1, 75, dyShape[1] * dyShape[2]])]);
+  // TF 'same' for 512 → 256 with 5x5 stride 2: pads 1 before, 2 after.
+  const img = g.node('Col2Im', [c3, g.constInt64([H, W]), g.constInt64([5, 5])], { strides: [2, 2], pads: [1, 1, 2, 2] });
+  g.output(g.node('Transpose', [img], { perm: [0, 2, 3, 1] }), xShape);
+  const toModel = g.toModel.bind(g);
+  g.toModel = (): Uint8Array => {
+    const bytes = toModel();
+    // OperatorSetIdProto{domain: '', version: 17} = 42 04 0a 00 10 11 → version 18.
+    for (let i = 0; i + 5 < bytes.length; i++) {
+      if (bytes[i] === 0x42 && bytes[i + 1] === 4 && bytes[i + 2] === 0x0a && bytes[i + 3] === 0 && bytes[i + 4] === 0x10 && bytes[i + 5] === 17) {
+        bytes[i + 5] = 18;
+        return bytes;
+      }
+    }
+    throw new Error('opset import not found');
+  };
+  return g;
+}
+
+const run = (name: string, inputs: tf.NamedTensorMap, attrs: object): tf.Tensor =>
+  tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
+
+const inputGrad = (): tf.Tensor => run('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: xShape });
+const synthesis = (): tf.Tensor => conv2dTransposeBias(dy, filter, xShape, 2, 'same', bias);
+const ortCol2im = (): tf.Tensor => {
+  const [out] = runGraph('bench-col2im-ort', ortCol2imGraph, [
+    { data: dy.dataSync() as Float32Array, shape: [dyShape[1] * dyShape[2], N] },
+    { data: filter.dataSync() as Float32Array, shape: [5, 5, 3, N] },
+  ], [xShape]);
+  return tf.tensor4d(out!, xShape);
+};
+
+type Setting = { enabled: boolean; bandRows: number };
+const DEFAULT: Setting = { enabled: col2imSettings.enabled, bandRows: col2imSettings.bandRows };
+const variants: Record<string, { setting: Setting; f: () => tf.Tensor; flops: number }> = {
+  inputGradBlocked: { setting: { enabled: false, bandRows: DEFAULT.bandRows }, f: inputGrad, flops },
+  inputGradCol2im: { setting: { enabled: true, bandRows: DEFAULT.bandRows }, f: inputGrad, flops },
+  inputGradCol2imBand64: { setting: { enabled: true, bandRows: 64 }, f: inputGrad, flops },
+  inputGradCol2imWhole: { setting: { enabled: true, bandRows: Infinity }, f: inputGrad, flops },
+  inputGradOrtCol2imOp: { setting: DEFAULT, f: ortCol2im, flops },
+  synthesisBlocked: { setting: { enabled: false, bandRows: DEFAULT.bandRows }, f: synthesis, flops },
+  synthesisCol2im: { setting: { enabled: true, bandRows: DEFAULT.bandRows }, f: synthesis, flops },
+  firstConvForward: { setting: DEFAULT, f: () => conv2dBias(x, filter, fwdBias, 2, 'same'), flops },
+};
+
+/** Largest |a − b| over max |a|. */
+function relDiff(p: () => tf.Tensor, q: () => tf.Tensor, sp: Setting, sq: Setting): number {
+  Object.assign(col2imSettings, sp);
+  const ta = p();
+  Object.assign(col2imSettings, sq);
+  const tb = q();
+  const [va, vb] = [ta.dataSync(), tb.dataSync()];
+  let scale = 0;
+  let err = 0;
+  for (let i = 0; i < va.length; i++) {
+    scale = Math.max(scale, Math.abs(va[i]!));
+    err = Math.max(err, Math.abs(va[i]! - vb[i]!));
+  }
+  tf.dispose([ta, tb]);
+  Object.assign(col2imSettings, DEFAULT);
+  return err / scale;
+}
+
+const times: Record<string, number[]> = {};
+for (let r = -1; r < reps; r++) {
+  for (const [name, v] of Object.entries(variants)) {
+    Object.assign(col2imSettings, v.setting);
+    const t0 = performance.now();
+    v.f().dispose();
+    if (r >= 0) (times[name] ??= []).push(performance.now() - t0);
+  }
+}
+Object.assign(col2imSettings, DEFAULT);
+
+const round = (v: number, d = 3): number => Math.round(v * 10 ** d) / 10 ** d;
+const result: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  shapes: 'dy 1x256x384x128, filter 5x5x3x128, dx 1x512x768x3 (stride 2, same); forward x 1x512x768x3 → 1x256x384x128',
+  reps,
+};
+const med: Record<string, number> = {};
+for (const [name, t] of Object.entries(times)) {
+  t.sort((p, q) => p - q);
+  med[name] = t[Math.floor(t.length / 2)]!;
+  result[name] = { medianMs: round(med[name]!, 1), bestMs: round(t[0]!, 1), gflops: round(variants[name]!.flops / med[name]! / 1e6, 1) };
+}
+result.ratios = {
+  inputGradCol2imOverBlocked: round(med.inputGradBlocked! / med.inputGradCol2im!),
+  inputGradCol2imBand64OverBlocked: round(med.inputGradBlocked! / med.inputGradCol2imBand64!),
+  inputGradCol2imWholeOverBlocked: round(med.inputGradBlocked! / med.inputGradCol2imWhole!),
+  inputGradOrtCol2imOpOverBlocked: round(med.inputGradBlocked! / med.inputGradOrtCol2imOp!),
+  synthesisCol2imOverBlocked: round(med.synthesisBlocked! / med.synthesisCol2im!),
+};
+const off = { enabled: false, bandRows: DEFAULT.bandRows };
+const on = { enabled: true, bandRows: DEFAULT.bandRows };
+result.maxRelDiff = {
+  inputGradCol2imVsBlocked: relDiff(inputGrad, inputGrad, off, on),
+  inputGradOrtCol2imOpVsBlocked: relDiff(inputGrad, ortCol2im, off, on),
+  synthesisCol2imVsBlocked: relDiff(synthesis, synthesis, off, on),
+};
+process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+tf.dispose([dy, filter, bias, x, fwdBias]);
