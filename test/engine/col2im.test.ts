@@ -33,9 +33,9 @@ const CASES: Case[] = [
 ];
 
 for (const c of CASES)
-for (const bandRows of [16, 1, 3]) {
-  test(`conv input gradient with ${c.x[3]} channels matches cpu: x=[${c.x}] f=[${c.f}] s=${c.s} p=${c.p} bandRows=${bandRows}`, async () => {
-    Object.assign(col2imSettings, { enabled: true, bandRows });
+for (const bandPixels of [1 << 14, 1, 40]) {
+  test(`conv input gradient with ${c.x[3]} channels matches cpu: x=[${c.x}] f=[${c.f}] s=${c.s} p=${c.p} bandPixels=${bandPixels}`, async () => {
+    Object.assign(col2imSettings, { enabled: true, bandPixels });
     let gemmRuns = 0;
     const err = await compareEngines(() => {
       const x = rand(c.x, 1) as tf.Tensor4D;
@@ -50,8 +50,9 @@ for (const bandRows of [16, 1, 3]) {
     Object.assign(col2imSettings, savedCol2im);
     assert.ok(err < 1e-5, `max rel error ${err}`);
     // One GEMM per band of dy rows per image (the blocked path is one graph run).
-    const dyRows = tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.f) as tf.Tensor4D, c.s, c.p).shape[1]);
-    assert.equal(gemmRuns, c.x[0] * Math.ceil(dyRows / Math.min(bandRows, dyRows)));
+    const [, dyRows, dyCols] = tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.f) as tf.Tensor4D, c.s, c.p).shape);
+    const band = Math.max(1, Math.min(dyRows, Math.floor(bandPixels / dyCols)));
+    assert.equal(gemmRuns, c.x[0] * Math.ceil(dyRows / band));
   });
 }
 
@@ -64,7 +65,7 @@ const DECONV: Array<{ x: Shape4; f: Shape4; out: Shape4; s: number; p: 'same' | 
 
 for (const c of DECONV) {
   test(`conv2dTransposeBias with ${c.out[3]} channels matches conv2dTranspose + add on cpu: x=[${c.x}] out=[${c.out}] s=${c.s}`, async () => {
-    Object.assign(col2imSettings, { enabled: true, bandRows: 2 });
+    Object.assign(col2imSettings, { enabled: true, bandPixels: 12 });
     const err = await compareEngines(() => {
       const x = rand(c.x, 4) as tf.Tensor4D;
       const w = rand(c.f, 5) as tf.Tensor4D;
