@@ -3,11 +3,13 @@
  * transform's last layer (5x5 stride-2 transposed conv 128→3 + bias, 256x384 → 512x768) and the
  * input gradient of the analysis transform's first conv (3→128, the same transposed conv
  * without bias), on the blocked-conv path (polyphase NCHWc) against one GEMM + col2im
- * (src/engine/ort/kernels/col2im.ts; JS col2im, on bands of dy rows of 16k or 4k pixels, or whole) and against ORT's own
- * Col2Im op. Variants alternate round by round in one process: on a shared machine only the
- * same-run ratios mean anything. Also times the first conv's forward (3→128, K = 75).
- * Run: ADVLIC_THREADS=2 node --import tsx bench/three-channel.ts [--reps 15] [--train]
- * (--train: the training shapes instead, N=64 on a batch of 8 128x128 crops.)
+ * (src/engine/ort/kernels/col2im.ts; JS col2im, GEMM on bands of 4k or 16k dy pixels, or
+ * whole) and against ORT's own Col2Im op. Variants alternate round by round in one process: on
+ * a shared machine only the same-run ratios mean anything. Also times the first conv's forward
+ * (3→128, K = 75).
+ * Run: ADVLIC_THREADS=2 node --import tsx bench/three-channel.ts [--reps 15] [--train] [--attack 3]
+ * --train: the training shapes instead (N=64, a batch of 8 128x128 crops). --attack R: instead,
+ * R alternated attack steps (bench/hyperprior-stack.ts, 512x768) with and without the col2im path.
  */
 import { parseArgs } from 'node:util';
 import { initEngine, tf } from '../src/engine/index.js';
@@ -15,11 +17,45 @@ import { conv2dBias, conv2dTransposeBias } from '../src/engine/ops/conv.js';
 import { col2imSettings } from '../src/engine/ort/kernels/col2im.js';
 import { GraphBuilder } from '../src/engine/ort/onnx.js';
 import { runGraph } from '../src/engine/ort/runtime.js';
+import { gdn } from '../src/engine/ops/gdn.js';
+import { attackLoss, makeStack } from './hyperprior-stack.js';
 
-const { values: a } = parseArgs({ options: { reps: { type: 'string', default: '15' }, train: { type: 'boolean', default: false } } });
+const { values: a } = parseArgs({
+  options: { reps: { type: 'string', default: '15' }, train: { type: 'boolean', default: false }, attack: { type: 'string' } },
+});
 const reps = Number(a.reps);
 
 if ((await initEngine({ engine: 'ort' })).name !== 'ort') throw new Error('ORT engine did not load');
+if (a.attack) {
+  attackAB(Number(a.attack));
+  process.exit(0);
+}
+
+/** Attack steps (forward + input gradient) alternated with the col2im path on and off. */
+function attackAB(rounds: number): void {
+  const stack = makeStack();
+  const img = tf.randomUniform([1, 512, 768, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
+  const grad = tf.grad((t: tf.Tensor) => attackLoss(stack, t as tf.Tensor4D, gdn));
+  const t: Record<string, number[]> = { col2im: [], blocked: [] };
+  for (let r = -1; r < rounds; r++) {
+    for (const [name, enabled] of [['col2im', true], ['blocked', false]] as const) {
+      col2imSettings.enabled = enabled;
+      const t0 = performance.now();
+      tf.tidy(() => grad(img)).dispose();
+      if (r >= 0) t[name]!.push((performance.now() - t0) / 1000);
+    }
+  }
+  col2imSettings.enabled = true;
+  const stat = (v: number[]): { median: number; min: number } => {
+    const s = [...v].sort((p, q) => p - q);
+    return { median: Math.round(s[Math.floor(s.length / 2)]! * 1000) / 1000, min: Math.round(s[0]! * 1000) / 1000 };
+  };
+  const [c, b] = [stat(t.col2im!), stat(t.blocked!)];
+  process.stdout.write(JSON.stringify({
+    date: new Date().toISOString(), what: 'attack step, scale hyperprior N=128 M=192, 512x768, seconds', rounds,
+    col2im: c, blocked: b, speedupMedian: Math.round((b.median / c.median) * 1000) / 1000,
+  }, null, 2) + '\n');
+}
 
 const [B, H, W, N] = a.train ? [8, 128, 128, 64] : [1, 512, 768, 128];
 const dyShape: [number, number, number, number] = [B, H / 2, W / 2, N];
@@ -80,7 +116,7 @@ const DEFAULT: Setting = { enabled: col2imSettings.enabled, bandPixels: col2imSe
 const variants: Record<string, { setting: Setting; f: () => tf.Tensor; flops: number }> = {
   inputGradBlocked: { setting: { enabled: false, bandPixels: DEFAULT.bandPixels }, f: inputGrad, flops },
   inputGradCol2im: { setting: { enabled: true, bandPixels: DEFAULT.bandPixels }, f: inputGrad, flops },
-  inputGradCol2imBand4k: { setting: { enabled: true, bandPixels: 4096 }, f: inputGrad, flops },
+  inputGradCol2imBand16k: { setting: { enabled: true, bandPixels: 16384 }, f: inputGrad, flops },
   inputGradCol2imWhole: { setting: { enabled: true, bandPixels: Infinity }, f: inputGrad, flops },
   ...(B === 1 ? { inputGradOrtCol2imOp: { setting: DEFAULT, f: ortCol2im, flops } } : {}),
   synthesisBlocked: { setting: { enabled: false, bandPixels: DEFAULT.bandPixels }, f: synthesis, flops },
@@ -131,7 +167,7 @@ for (const [name, t] of Object.entries(times)) {
 }
 result.ratios = {
   inputGradCol2imOverBlocked: round(med.inputGradBlocked! / med.inputGradCol2im!),
-  inputGradCol2imBand4kOverBlocked: round(med.inputGradBlocked! / med.inputGradCol2imBand4k!),
+  inputGradCol2imBand16kOverBlocked: round(med.inputGradBlocked! / med.inputGradCol2imBand16k!),
   inputGradCol2imWholeOverBlocked: round(med.inputGradBlocked! / med.inputGradCol2imWhole!),
   ...(B === 1 ? { inputGradOrtCol2imOpOverBlocked: round(med.inputGradBlocked! / med.inputGradOrtCol2imOp!) } : {}),
   synthesisCol2imOverBlocked: round(med.synthesisBlocked! / med.synthesisCol2im!),

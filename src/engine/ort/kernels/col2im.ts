@@ -11,7 +11,7 @@ import { releaseBuffer, takeBuffer } from '../pool.js';
  * output phase read consecutive values of their planes, which the col2im sums in long loops.
  */
 /** Output channels up to which input gradients take this path (the 3-channel image layers). */
-export const col2imSettings = { maxChannels: 4, enabled: true, bandPixels: 16384 };
+export const col2imSettings = { maxChannels: 4, enabled: true, bandPixels: 4096 };
 
 export interface Col2imSpec {
   /** dy, NHWC [n, h, w, co]. */
