@@ -4,13 +4,20 @@ import { releaseBuffer, takeBuffer } from '../pool.js';
 
 /**
  * A transposed conv (a conv's input gradient) with few output channels as ONE GEMM
- * [kh·kw·Cout, Cin] × [Cin, pixels] followed by a col2im scatter-add of the kh·kw taps. MLAS's
- * blocked convs pad the output channels to a block (the polyphase stride-2 form's 4·3 phase
- * channels → 16) and run 9 shared taps per phase; here the GEMM has M = kh·kw·Cout (75 for
- * 5x5, 3 channels) with no padding. Its output is tap-major ([taps, pixels]): the taps of one
- * output phase read consecutive values of their planes, which the col2im sums in long loops.
+ * [kh·kw·Cout, Cin] × [Cin, pixels] followed by a col2im that sums the kh·kw taps into the
+ * output. MLAS's blocked convs pad the output channels to a block (the polyphase stride-2 form's
+ * 4·3 phase channels → 16) and run 9 shared taps per phase, ~1.9x the useful work for 5x5 → 3
+ * channels; here the GEMM has M = kh·kw·Cout (75) with no padding. Its output is tap-major
+ * ([taps, pixels]): the taps of one output phase read consecutive values of their planes, which
+ * the col2im (JS, single-threaded, ~1/5 of the GEMM's time at Cin = 128) sums in long loops.
+ * bench/three-channel.ts: 1.5–2x over the blocked path for the 128→3 image layers at 512x768.
  */
-/** Output channels up to which input gradients take this path (the 3-channel image layers). */
+
+/**
+ * maxChannels: output channels up to which input gradients take this path (the image layers);
+ * enabled: off runs the blocked path (tests and benches compare both); bandPixels: dy pixels
+ * per GEMM run (its columns, 75·4 bytes per pixel, stay in L2 for the col2im).
+ */
 export const col2imSettings = { maxChannels: 4, enabled: true, bandPixels: 4096 };
 
 export interface Col2imSpec {
@@ -26,7 +33,7 @@ export interface Col2imSpec {
   padLeft: number;
 }
 
-/** Input rows of dy per GEMM run (about bandPixels pixels): a band's columns stay in cache for the col2im. */
+/** Input rows of dy per GEMM run: about bandPixels pixels. */
 function bandHeight(spec: Col2imSpec): number {
   return Math.max(1, Math.min(spec.dyShape[1]!, Math.floor(col2imSettings.bandPixels / spec.dyShape[2]!)));
 }
@@ -42,7 +49,7 @@ function gemmGraph(m: number, co: number, k: number): GraphBuilder {
 
 /**
  * dx = conv2dTranspose(dy, filter) (+ bias [ci]) in NHWC, as a pooled array of outShape's size.
- * dy rows run through the GEMM in bands; each band's columns are scattered into dx at once.
+ * dy rows run through the GEMM in bands; each band's columns are added into dx at once.
  */
 export function gemmCol2im(spec: Col2imSpec, dy: Float32Array, filter: Float32Array, bias?: Float32Array): Float32Array {
   const [n, h, w, co] = spec.dyShape as [number, number, number, number];

@@ -33,9 +33,10 @@ const macs = (i: backend_util.Conv2DInfo): number =>
   i.batchSize * i.outHeight * i.outWidth * i.outChannels * i.inChannels * i.filterHeight * i.filterWidth;
 
 /**
- * dx of a conv (= a transposed conv of dy), optionally + bias [Cin]: polyphase stride-1 convs
- * + DepthToSpace, or ORT ConvTranspose with the forward pads (output_padding restores TF's exact
- * size). Null when ORT should not run it (small, unsupported geometry).
+ * dx of a conv (= a transposed conv of dy), optionally + bias [Cin]: for ≤ 4 channels (the
+ * image layers) one GEMM + col2im (col2im.ts), else polyphase stride-1 convs + DepthToSpace, or
+ * ORT ConvTranspose with the forward pads (output_padding restores TF's exact size). Null when
+ * ORT should not run it (small, unsupported geometry).
  */
 export function inputGradient(
   backend: MathBackendCPU, dy: TensorInfo, filter: TensorInfo, attrs: unknown, bias?: TensorInfo,
