@@ -19,18 +19,46 @@ test('advlic defend evaluate writes report.md/.csv/.json with naive and adaptive
     const rep = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     assert.deepEqual(rep.rows.map((x: { defence: string; mode: string }) => `${x.defence}/${x.mode}`),
       ['none/-', 'blur:sigma=1.5/naive', 'blur:sigma=1.5/adaptive', 'bitdepth:bits=3/naive', 'bitdepth:bits=3/adaptive']);
+    assert.equal(rep.complete, true);
     const none = rep.rows[0];
     assert.equal(none.attackedRdCostCutPct, 0);
+    assert.equal(none.attackDeltaCutPct, 0);
     assert.ok(none.attacked.rdCost > none.clean.rdCost, 'the attack raises the R-D cost of the undefended model');
     for (const row of rep.rows) {
       const mse = Math.pow(10, -row.clean.psnr / 10);
       assert.ok(Math.abs(row.clean.rdCost - (row.clean.bpp + rep.lambda * 255 * 255 * mse)) < 1e-9);
       assert.ok(Math.abs(row.attackedRdCostCutPct - (1 - row.attacked.rdCost / none.attacked.rdCost) * 100) < 1e-9);
+      // The attack-ΔJ cut is computed from the row's own clean and attacked costs.
+      const delta = row.attacked.rdCost - row.clean.rdCost;
+      assert.ok(Math.abs(row.attackDeltaRdCost - delta) < 1e-9);
+      const noneDelta = none.attacked.rdCost - none.clean.rdCost;
+      assert.ok(Math.abs(row.attackDeltaCutPct - (1 - delta / noneDelta) * 100) < 1e-9);
+      // One per-image entry per image, whose mean is the row's mean.
+      assert.equal(row.perImage.length, 1);
+      assert.ok(Math.abs(row.perImage[0].attacked.rdCost - row.attacked.rdCost) < 1e-9);
     }
     const md = await readFile(join(out, 'report.md'), 'utf8');
     assert.match(md, /\| blur:sigma=1\.5 \| adaptive \| exact \|/);
+    assert.match(md, /attack-ΔJ cut %/);
+    assert.doesNotMatch(md, /Partial report/);
     const csv = await readFile(join(out, 'report.csv'), 'utf8');
     assert.equal(csv.trim().split('\n').length, 6);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});
+
+test('advlic defend evaluate that fails on a later row exits non-zero and leaves the rows it finished on disk', { skip }, async () => {
+  const out = await mkdtemp(join(tmpdir(), 'defend-partial-'));
+  try {
+    const r = await runCli(['--json', 'defend', 'evaluate', '--model', TINY_HYPERPRIOR, '--quality', '1', '--defences', '',
+      '--weights', join(out, 'missing.safetensors'), '--images', KODAK, '--count', '1', '--crop', '32', '--steps', '1', '-o', out]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /missing\.safetensors/);
+    const rep = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    assert.equal(rep.complete, false);
+    assert.deepEqual(rep.rows.map((x: { defence: string }) => x.defence), ['none']);
+    assert.match(await readFile(join(out, 'report.md'), 'utf8'), /Partial report: 1 row/);
   } finally {
     await rm(out, { recursive: true, force: true });
   }

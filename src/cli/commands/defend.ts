@@ -221,6 +221,10 @@ export function register(program: Command, ctx: () => CliContext): void {
         seed: int(o.seed, '--seed'),
         ...(o.eot ? { eot: int(o.eot, '--eot', 1) } : {}),
         onProgress: c.json ? undefined : (m) => c.log(m),
+        // Each finished row is written at once: a run that fails later keeps what it measured.
+        onRow: async (partial) => {
+          await writeDefenceReport(partial, resolve(o.out));
+        },
       });
       const files = await writeDefenceReport(report, resolve(o.out));
       c.print({ ...report, files }, () => reportMarkdown(report) + `\nwritten: ${files.markdown}, ${files.csv}, ${files.json}`);

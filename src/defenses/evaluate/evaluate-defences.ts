@@ -33,6 +33,11 @@ export interface DefenceEvalOptions {
   /** EOT samples for random defences (adaptive mode). */
   eot?: number;
   onProgress?: (message: string) => void;
+  /**
+   * Called with the report so far after every finished row (the undefended row first), so a
+   * caller can write it: a long evaluation that fails later keeps what it measured.
+   */
+  onRow?: (partial: DefenceReport) => Promise<void> | void;
 }
 
 export interface Measured {
@@ -63,6 +68,16 @@ export interface DefenceRow {
   cleanBdRatePct: number | null;
   /** Attacked R-D cost cut vs the undefended model under attack, % (positive: the defence helps). */
   attackedRdCostCutPct: number;
+  /** What the attack adds to the cost: mean J_attacked − mean J_clean of this row. */
+  attackDeltaRdCost: number;
+  /**
+   * Share of the undefended model's attack damage that this row removes, %:
+   * 1 − ΔJ(row)/ΔJ(undefended). Unlike the attacked-J cut, it is not bounded by the clean cost's
+   * share of the attacked cost (100: the attack no longer adds anything; negative: it adds more).
+   */
+  attackDeltaCutPct: number;
+  /** Per-image clean and attacked measurements, in image order (the means above average them). */
+  perImage: Array<{ clean: Measured; attacked: Measured }>;
   attackMs: number;
 }
 
@@ -73,6 +88,8 @@ export interface DefenceReport {
   /** Image count and size (after the crop). */
   images: { count: number; width: number; height: number };
   rows: DefenceRow[];
+  /** False in the partial reports given to onRow before the last row. */
+  complete: boolean;
 }
 
 const mseOf = (psnr: number | null) => (psnr === null ? 0 : Math.pow(10, -psnr / 10));
@@ -133,25 +150,45 @@ export async function evaluateDefences(o: DefenceEvalOptions): Promise<DefenceRe
       attackMs += run.result.attackMs;
       log(`${label}: image ${i + 1}/${o.images.length} clean J ${cleans.at(-1)!.rdCost.toFixed(4)} attacked J ${attackeds.at(-1)!.rdCost.toFixed(4)}`);
     }
-    return { clean: meanMeasured(cleans), attacked: meanMeasured(attackeds), relPsnrDrop: mean(drops), bppRatio: mean(ratios), attackMs };
+    const perImage = cleans.map((clean, i) => ({ clean, attacked: attackeds[i]! }));
+    return { clean: meanMeasured(cleans), attacked: meanMeasured(attackeds), relPsnrDrop: mean(drops), bppRatio: mean(ratios), perImage, attackMs };
   };
 
   const rows: DefenceRow[] = [];
+  const report = (complete = false): DefenceReport => ({
+    model: base.id,
+    lambda,
+    attack: { method: 'pgd', eps: o.eps, steps: o.steps, goal, seed },
+    images: { count: o.images.length, width: o.images[0]!.width, height: o.images[0]!.height },
+    rows: [...rows],
+    complete,
+  });
+  const push = async (r: DefenceRow): Promise<void> => {
+    rows.push(r);
+    await o.onRow?.(report());
+  };
   try {
     const undefended = await runOne(base, 'undefended');
-    const row = (defence: string, codec: string, mode: DefenceRow['mode'], gradient: string, r: Awaited<ReturnType<typeof runOne>>, bd: number | null): DefenceRow => ({
-      defence, codec, mode, gradient, images: o.images.length, ...r,
-      cleanRdCostChangePct: (r.clean.rdCost / undefended.clean.rdCost - 1) * 100,
-      cleanBdRatePct: bd,
-      attackedRdCostCutPct: (1 - r.attacked.rdCost / undefended.attacked.rdCost) * 100,
-    });
+    const undefendedDelta = undefended.attacked.rdCost - undefended.clean.rdCost;
+    const row = (defence: string, codec: string, mode: DefenceRow['mode'], gradient: string, r: Awaited<ReturnType<typeof runOne>>, bd: number | null): DefenceRow => {
+      const delta = r.attacked.rdCost - r.clean.rdCost;
+      return {
+        defence, codec, mode, gradient, images: o.images.length, ...r,
+        cleanRdCostChangePct: (r.clean.rdCost / undefended.clean.rdCost - 1) * 100,
+        cleanBdRatePct: bd,
+        attackedRdCostCutPct: (1 - r.attacked.rdCost / undefended.attacked.rdCost) * 100,
+        attackDeltaRdCost: delta,
+        // An attack that did not raise the undefended cost leaves nothing to cut: NaN, shown as –.
+        attackDeltaCutPct: undefendedDelta > 0 ? (1 - delta / undefendedDelta) * 100 : NaN,
+      };
+    };
     const bdAnchor = o.bdModels && o.bdModels.length >= 2 ? await cleanCurve(o.bdModels, o.images, undefined) : undefined;
-    rows.push(row('none', base.id, '-', '-', undefended, bdAnchor ? 0 : null));
+    await push(row('none', base.id, '-', '-', undefended, bdAnchor ? 0 : null));
 
     for (const spec of o.weights ?? []) {
       const variant = await learned(spec);
       try {
-        rows.push(row(`weights:${spec}`, variant.id, '-', 'exact', await runOne(variant, spec), null));
+        await push(row(`weights:${spec}`, variant.id, '-', 'exact', await runOne(variant, spec), null));
       } finally {
         variant.dispose?.();
       }
@@ -167,19 +204,13 @@ export async function evaluateDefences(o: DefenceEvalOptions): Promise<DefenceRe
       for (const mode of modes) {
         // A fresh wrapper per mode: the same seeds for both modes' clean coding. The inner codec is shared.
         const d = createDefence(name, base, { ...opts, seed, mode: mode === 'naive' ? 0 : 1 });
-        rows.push(row(spec, d.id, mode, entry.gradient, await runOne(d, `${spec} ${mode}`), bd));
+        await push(row(spec, d.id, mode, entry.gradient, await runOne(d, `${spec} ${mode}`), bd));
       }
     }
   } finally {
     base.dispose?.();
   }
-  return {
-    model: base.id,
-    lambda,
-    attack: { method: 'pgd', eps: o.eps, steps: o.steps, goal, seed },
-    images: { count: o.images.length, width: o.images[0]!.width, height: o.images[0]!.height },
-    rows,
-  };
+  return report(true);
 }
 
 /** Mean clean (bpp, PSNR) per model of the BD set, optionally behind a defence. */

@@ -17,15 +17,21 @@ const COLUMNS: Array<[string, (r: DefenceRow) => string | number | null]> = [
   ['rel_psnr_drop', (r) => r.relPsnrDrop],
   ['bpp_ratio', (r) => r.bppRatio],
   ['attacked_rd_cost_cut_pct', (r) => r.attackedRdCostCutPct],
+  ['attack_delta_rd_cost', (r) => r.attackDeltaRdCost],
+  ['attack_delta_cut_pct', (r) => r.attackDeltaCutPct],
   ['codec', (r) => r.codec],
   ['attack_ms', (r) => Math.round(r.attackMs)],
 ];
 
-const fmt = (v: string | number | null, digits = 3) => (v === null ? '–' : typeof v === 'number' ? (Number.isFinite(v) ? v.toFixed(digits) : String(v)) : v);
+const fmt = (v: string | number | null, digits = 3) =>
+  v === null || Number.isNaN(v) ? '–' : typeof v === 'number' ? (Number.isFinite(v) ? v.toFixed(digits) : String(v)) : v;
+
+/** Missing values (null, NaN) are empty CSV cells. */
+const csvValue = (v: string | number | null): string => (v === null || Number.isNaN(v) ? '' : String(v));
 
 export function reportCsv(rep: DefenceReport): string {
   const esc = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return [COLUMNS.map(([k]) => k).join(','), ...rep.rows.map((r) => COLUMNS.map(([, f]) => esc(String(f(r) ?? ''))).join(','))].join('\n') + '\n';
+  return [COLUMNS.map(([k]) => k).join(','), ...rep.rows.map((r) => COLUMNS.map(([, f]) => esc(csvValue(f(r)))).join(','))].join('\n') + '\n';
 }
 
 export function reportMarkdown(rep: DefenceReport): string {
@@ -33,19 +39,23 @@ export function reportMarkdown(rep: DefenceReport): string {
   const head = [
     `# Defences for ${rep.model}`,
     '',
+    ...(rep.complete ? [] : [`**Partial report: ${rep.rows.length} row(s) so far; the evaluation has not finished.**`, '']),
     `Attack: PGD-L∞ ε = ${(rep.attack.eps * 255).toFixed(1)}/255, ${rep.attack.steps} steps, goal ${g.goal}, seed ${rep.attack.seed}; ` +
       `${rep.images.count} image(s) of ${rep.images.width}×${rep.images.height} (first image's size). Everything is REAL coding of 8-bit images.`,
     '',
     `R-D cost J = bpp + λ·255²·MSE (λ = ${rep.lambda}, the model's training λ; real bytes; MSE of the decoded image vs the original).`,
     'Clean cost: J_clean(defended) vs J_clean(undefended), and the clean BD-rate where several qualities were given. ' +
-      'Robustness: relative PSNR drop and bpp ratio vs the same codec\'s clean coding; attacked-J cut = 1 − J_attacked(defended)/J_attacked(undefended). ' +
+      'Robustness: relative PSNR drop and bpp ratio vs the same codec\'s clean coding; attacked-J cut = 1 − J_attacked(defended)/J_attacked(undefended); ' +
+      'attack ΔJ = J_attacked − J_clean of the row, and its cut = 1 − ΔJ(defended)/ΔJ(undefended), the share of the attack\'s damage removed (the attacked-J cut cannot exceed the attack\'s share of the attacked cost). ' +
       'naive: the attacker differentiates the undefended model only; adaptive: through the defence (exact, EOT or BPDA).',
     '',
-    '| defence | attacker | gradient | clean bpp | clean PSNR | clean ΔJ % | clean BD-rate % | attacked bpp | attacked PSNR | rel. PSNR drop | bpp ratio | attacked J | attacked-J cut % |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| defence | attacker | gradient | clean bpp | clean PSNR | clean J | clean ΔJ % | clean BD-rate % | attacked bpp | attacked PSNR | rel. PSNR drop | bpp ratio | attacked J | attacked-J cut % | attack ΔJ | attack-ΔJ cut % |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const lines = rep.rows.map((r) =>
-    `| ${r.defence} | ${r.mode} | ${r.gradient} | ${fmt(r.clean.bpp)} | ${fmt(r.clean.psnr, 2)} | ${fmt(r.cleanRdCostChangePct, 1)} | ${fmt(r.cleanBdRatePct, 1)} | ${fmt(r.attacked.bpp)} | ${fmt(r.attacked.psnr, 2)} | ${fmt(r.relPsnrDrop)} | ${fmt(r.bppRatio)} | ${fmt(r.attacked.rdCost)} | ${fmt(r.attackedRdCostCutPct, 1)} |`,
+    `| ${r.defence} | ${r.mode} | ${r.gradient} | ${fmt(r.clean.bpp)} | ${fmt(r.clean.psnr, 2)} | ${fmt(r.clean.rdCost)} | ${fmt(r.cleanRdCostChangePct, 1)} | ${fmt(r.cleanBdRatePct, 1)} | ` +
+      `${fmt(r.attacked.bpp)} | ${fmt(r.attacked.psnr, 2)} | ${fmt(r.relPsnrDrop)} | ${fmt(r.bppRatio)} | ${fmt(r.attacked.rdCost)} | ${fmt(r.attackedRdCostCutPct, 1)} | ` +
+      `${fmt(r.attackDeltaRdCost)} | ${fmt(r.attackDeltaCutPct, 1)} |`,
   );
   return [...head, ...lines, ''].join('\n');
 }

@@ -1,0 +1,55 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { initEngine } from '../../src/engine/index.js';
+import { evaluateDefences, type DefenceReport } from '../../src/defenses/evaluate/evaluate-defences.js';
+import { TINY_HYPERPRIOR } from '../cli/run-cli.js';
+import { midImage } from './ripple-codec.js';
+
+const skip = !existsSync(TINY_HYPERPRIOR) && 'missing reference checkpoint';
+
+before(async () => {
+  await initEngine();
+});
+
+test('evaluateDefences hands every finished row to onRow, in order, before the complete report', { skip }, async () => {
+  const partials: DefenceReport[] = [];
+  const rep = await evaluateDefences({
+    model: TINY_HYPERPRIOR,
+    quality: 1,
+    defences: ['blur:sigma=1'],
+    modes: ['naive'],
+    images: [midImage(32, 32)],
+    eps: 4 / 255,
+    steps: 1,
+    onRow: (p) => {
+      partials.push(p);
+    },
+  });
+  assert.equal(rep.complete, true);
+  assert.deepEqual(partials.map((p) => p.rows.length), [1, 2]);
+  assert.ok(partials.every((p) => !p.complete));
+  assert.deepEqual(partials.at(-1)!.rows.map((r) => r.defence), rep.rows.map((r) => r.defence));
+  // A partial report is a snapshot: later rows do not appear in it.
+  assert.equal(partials[0]!.rows[0]!.defence, 'none');
+});
+
+test('a failing row keeps the rows already handed to onRow', { skip }, async () => {
+  const partials: DefenceReport[] = [];
+  await assert.rejects(
+    evaluateDefences({
+      model: TINY_HYPERPRIOR,
+      quality: 1,
+      defences: [],
+      weights: ['/nonexistent/weights.safetensors'],
+      images: [midImage(32, 32)],
+      eps: 4 / 255,
+      steps: 1,
+      onRow: (p) => {
+        partials.push(p);
+      },
+    }),
+  );
+  assert.equal(partials.length, 1);
+  assert.equal(partials[0]!.rows[0]!.defence, 'none');
+});
