@@ -12,16 +12,15 @@ before(async () => {
   await initEngine();
 });
 
+/** The tiny reference model on one 32x32 image with one PGD step, so each row is cheap. */
+const tiny = () => ({ model: TINY_HYPERPRIOR, quality: 1, images: [midImage(32, 32)], eps: 4 / 255, steps: 1 });
+
 test('evaluateDefences hands every finished row to onRow, in order, before the complete report', { skip }, async () => {
   const partials: DefenceReport[] = [];
   const rep = await evaluateDefences({
-    model: TINY_HYPERPRIOR,
-    quality: 1,
+    ...tiny(),
     defences: ['blur:sigma=1'],
     modes: ['naive'],
-    images: [midImage(32, 32)],
-    eps: 4 / 255,
-    steps: 1,
     onRow: (p) => {
       partials.push(p);
     },
@@ -38,13 +37,9 @@ test('a failing row keeps the rows already handed to onRow', { skip }, async () 
   const partials: DefenceReport[] = [];
   await assert.rejects(
     evaluateDefences({
-      model: TINY_HYPERPRIOR,
-      quality: 1,
+      ...tiny(),
       defences: [],
       weights: ['/nonexistent/weights.safetensors'],
-      images: [midImage(32, 32)],
-      eps: 4 / 255,
-      steps: 1,
       onRow: (p) => {
         partials.push(p);
       },
