@@ -23,11 +23,14 @@ const COLUMNS: Array<[string, (r: DefenceRow) => string | number | null]> = [
   ['attack_ms', (r) => Math.round(r.attackMs)],
 ];
 
-const fmt = (v: string | number | null, digits = 3) =>
-  v === null || Number.isNaN(v) ? '–' : typeof v === 'number' ? (Number.isFinite(v) ? v.toFixed(digits) : String(v)) : v;
+/** A value the row does not have (null, or NaN: e.g. an attack-ΔJ cut when the attack added nothing). */
+const missing = (v: string | number | null): boolean => v === null || Number.isNaN(v);
 
-/** Missing values (null, NaN) are empty CSV cells. */
-const csvValue = (v: string | number | null): string => (v === null || Number.isNaN(v) ? '' : String(v));
+const fmt = (v: string | number | null, digits = 3) =>
+  missing(v) ? '–' : typeof v === 'number' ? (Number.isFinite(v) ? v.toFixed(digits) : String(v)) : v;
+
+/** Missing values are empty CSV cells. */
+const csvValue = (v: string | number | null): string => (missing(v) ? '' : String(v));
 
 export function reportCsv(rep: DefenceReport): string {
   const esc = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
