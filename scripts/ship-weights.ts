@@ -7,6 +7,9 @@
  * them slightly.
  *   node --import tsx scripts/ship-weights.ts RUN_DIR [RUN_DIR...]
  *   node --import tsx scripts/ship-weights.ts --slim     (re-store already shipped files slim)
+ *   node --import tsx scripts/ship-weights.ts --restore-constants
+ *     (files shipped before safetensors kept fp16-unsafe tensors in float32 hold 0 for the
+ *     likelihood lower bounds and GDN pedestals: put the architecture's constants back)
  */
 import { readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +17,9 @@ import { readSafetensors, writeSafetensors } from '../src/models/weights/safeten
 import { sha256Bytes } from '../src/models/weights/load.js';
 import { ManifestSchema } from '../src/models/weights/manifest.js';
 import { withoutDerivableBuffers } from '../src/models/weights/derivable.js';
+import { fitsFloat16 } from '../src/models/weights/safetensors.js';
+import { createModel } from '../src/models/registry.js';
+import { initEngine } from '../src/engine/index.js';
 import { PACKAGE_ROOT } from '../src/version.js';
 
 const out = join(PACKAGE_ROOT, 'weights');
@@ -54,6 +60,37 @@ function slimShipped(file: string): void {
   console.log(`${file}: ${(bytes.length / 1e6).toFixed(2)} MB`);
 }
 
+/**
+ * Replaces every tensor of a shipped file that a freshly built model of the same architecture
+ * holds as an fp16-unsafe constant (a bound or pedestal: see fitsFloat16) by that constant, and
+ * re-stores the file (those tensors now float32). Learned tensors are untouched.
+ */
+function restoreConstants(file: string): void {
+  const path = join(out, file);
+  const mPath = path.replace(/\.safetensors$/, '.json');
+  const raw = JSON.parse(readFileSync(mPath, 'utf8')) as Record<string, unknown>;
+  const manifest = ManifestSchema.parse(raw);
+  const { stateDict, metadata } = readSafetensors(new Uint8Array(readFileSync(path)));
+  const fresh = createModel({ arch: manifest.arch, N: manifest.N, M: manifest.M });
+  const restored: string[] = [];
+  for (const [key, t] of fresh.stateDict()) {
+    const stored = stateDict.get(key);
+    if (!stored || t.dtype !== 'float32' || fitsFloat16(t.data)) continue;
+    if (stored.data.length !== t.data.length) throw new Error(`${file}: ${key} has ${stored.data.length} values, the architecture ${t.data.length}`);
+    if (stored.data.every((v, i) => v === t.data[i])) continue;
+    stateDict.set(key, { shape: [...t.shape], dtype: 'float32', data: Float32Array.from(t.data) });
+    restored.push(key);
+  }
+  fresh.dispose();
+  const bytes = writeSafetensors(stateDict, { fp16: true, metadata });
+  writeAtomic(path, bytes);
+  writeAtomic(mPath, JSON.stringify({ ...raw, sha256: sha256Bytes(bytes) }, null, 2) + '\n');
+  console.log(`${file}: restored ${restored.length} constant(s)${restored.length ? ` (${restored.join(', ')})` : ''}`);
+}
+
 const args = process.argv.slice(2);
 if (args[0] === '--slim') readdirSync(out).filter((f) => f.endsWith('.safetensors')).forEach(slimShipped);
-else args.forEach(shipRun);
+else if (args[0] === '--restore-constants') {
+  await initEngine({ engine: 'cpu' });
+  readdirSync(out).filter((f) => f.endsWith('.safetensors')).forEach(restoreConstants);
+} else args.forEach(shipRun);

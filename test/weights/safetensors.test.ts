@@ -88,3 +88,23 @@ test('loadWeightsFile: .pth.tar and .safetensors with a manifest; sha256 checked
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('safetensors: f16 storage keeps tensors fp16 cannot hold (tiny bounds, overflow) in f32', () => {
+  const sd = new Map([
+    ['gaussian_conditional.likelihood_lower_bound.bound', { shape: [], dtype: 'float32' as const, data: Float32Array.of(1e-9) }],
+    ['g_a.1.gamma_reparam.pedestal', { shape: [], dtype: 'float32' as const, data: Float32Array.of(2 ** -36) }],
+    ['big', { shape: [2], dtype: 'float32' as const, data: Float32Array.of(1e5, 1) }],
+    ['w', { shape: [3], dtype: 'float32' as const, data: Float32Array.of(0.25, -0.1, 1e-9) }], // a tiny entry beside large ones
+  ]);
+  const bytes = writeSafetensors(sd, { fp16: true });
+  const headerLen = new DataView(bytes.buffer).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen))) as Record<string, { dtype: string }>;
+  assert.equal(header['gaussian_conditional.likelihood_lower_bound.bound']!.dtype, 'F32');
+  assert.equal(header['g_a.1.gamma_reparam.pedestal']!.dtype, 'F32');
+  assert.equal(header['big']!.dtype, 'F32');
+  assert.equal(header['w']!.dtype, 'F16');
+  const back = readSafetensors(bytes).stateDict;
+  assert.equal(back.get('gaussian_conditional.likelihood_lower_bound.bound')!.data[0], Math.fround(1e-9));
+  assert.equal(back.get('g_a.1.gamma_reparam.pedestal')!.data[0], 2 ** -36);
+  assert.equal(back.get('big')!.data[0], 1e5);
+});

@@ -12,7 +12,10 @@ const ITEM_SIZE: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, I32: 4 };
 const MAX_HEADER = 100 * 1024 * 1024;
 
 export interface WriteSafetensorsOptions {
-  /** Store float tensors as F16 (int32 tensors stay I32). */
+  /**
+   * Store float tensors as F16 (int32 tensors stay I32), except those fp16 cannot hold (see
+   * `fitsFloat16`), which stay F32.
+   */
   fp16?: boolean;
   /** String metadata stored under "__metadata__". */
   metadata?: Record<string, string>;
@@ -24,7 +27,7 @@ export function writeSafetensors(sd: StateDict, options: WriteSafetensorsOptions
   let offset = 0;
   const plan: { t: TensorData; dtype: SafetensorsDtype; at: number }[] = [];
   for (const [key, t] of sd) {
-    const dtype: SafetensorsDtype = t.dtype === 'int32' ? 'I32' : options.fp16 ? 'F16' : 'F32';
+    const dtype: SafetensorsDtype = t.dtype === 'int32' ? 'I32' : options.fp16 && fitsFloat16(t.data) ? 'F16' : 'F32';
     const size = t.data.length * ITEM_SIZE[dtype];
     header[key] = { dtype, shape: t.shape, data_offsets: [offset, offset + size] };
     plan.push({ t, dtype, at: offset });
@@ -47,6 +50,27 @@ export function writeSafetensors(sd: StateDict, options: WriteSafetensorsOptions
     }
   }
   return out;
+}
+
+/**
+ * Whether float16 rounding keeps a tensor's meaning: every value's error stays within half a
+ * float16 ulp of the tensor's largest magnitude. This fails on overflow (|v| > 65504) and on
+ * tensors whose values all sit below fp16's range — the likelihood lower bounds (1e-9) and GDN
+ * pedestals (2^-36) would become 0. A zero likelihood bound leaves clean coding unchanged but
+ * lets near-zero likelihoods dominate the rate gradient, which weakened attacks on the shipped
+ * hyperprior until these buffers were kept in float32. Weight tensors with a few tiny entries
+ * pass (their error is tiny next to their largest value).
+ */
+export function fitsFloat16(data: ArrayLike<number>): boolean {
+  let maxAbs = 0;
+  let maxErr = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    maxAbs = Math.max(maxAbs, Math.abs(v));
+    maxErr = Math.max(maxErr, Math.abs(halfToFloat(floatToHalf(v)) - v));
+  }
+  if (!Number.isFinite(maxErr)) return false;
+  return maxErr <= maxAbs * 2 ** -11;
 }
 
 function fail(msg: string): never {
