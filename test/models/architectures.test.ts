@@ -148,3 +148,20 @@ test('zoo tables: quality → N, M', () => {
   assert.deepEqual(configForQuality('cheng2020-attn', 3), { arch: 'cheng2020-attn', N: 128, M: 128 });
   assert.throws(() => configForQuality('cheng2020-anchor', 7), /out of range/);
 });
+
+test('a stored 0 for a likelihood bound or GDN pedestal (fp16 underflow) keeps the built-in constant', () => {
+  const model = tiny('bmshj2018-hyperprior');
+  const sd = model.stateDict();
+  const zeroed = ['entropy_bottleneck.likelihood_lower_bound.bound', 'gaussian_conditional.likelihood_lower_bound.bound', 'g_a.1.gamma_reparam.pedestal'];
+  const before = zeroed.map((k) => sd.get(k)!.data[0]);
+  for (const k of zeroed) sd.set(k, { shape: [1], dtype: 'float32', data: Float32Array.of(0) });
+  sd.set('g_a.1.beta_reparam.pedestal', { shape: [1], dtype: 'float32', data: Float32Array.of(2 ** -30) }); // a positive value still loads
+  const other = tiny('bmshj2018-hyperprior', 2);
+  other.loadStateDict(sd);
+  const after = other.stateDict();
+  assert.deepEqual(zeroed.map((k) => after.get(k)!.data[0]), before);
+  assert.equal(before[1], Math.fround(1e-9));
+  assert.equal(after.get('g_a.1.beta_reparam.pedestal')!.data[0], 2 ** -30);
+  model.dispose();
+  other.dispose();
+});

@@ -2,7 +2,7 @@ import { tf } from '../../engine/index.js';
 import type { QuantMode } from '../../codec/types.js';
 import { ransDecodeWithIndexes, ransEncodeWithIndexes } from '../../entropy/rans.js';
 import { buildQuantizedCdfTable } from '../../entropy/cdf.js';
-import { scalarBuffer, type ParamStore } from '../param-store.js';
+import { type ParamStore, positiveConstantBuffer } from '../param-store.js';
 import { uniformArray } from '../init.js';
 import { lowerBound } from '../ops/lower-bound.js';
 import { quantize } from '../ops/quantize.js';
@@ -53,7 +53,7 @@ export class EntropyBottleneck {
     });
     store.addBuffer(
       `${prefix}.likelihood_lower_bound.bound`,
-      scalarBuffer(() => this.likelihoodBound, (v) => (this.likelihoodBound = v)),
+      positiveConstantBuffer(() => this.likelihoodBound, (v) => (this.likelihoodBound = v)),
     );
   }
 

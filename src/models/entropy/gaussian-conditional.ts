@@ -2,7 +2,7 @@ import { tf } from '../../engine/index.js';
 import type { QuantMode } from '../../codec/types.js';
 import { ransDecodeWithIndexes, ransEncodeWithIndexes } from '../../entropy/rans.js';
 import { buildGaussianConditionalTables } from '../../entropy/cdf.js';
-import { scalarBuffer, type ParamStore } from '../param-store.js';
+import { scalarBuffer, type ParamStore, positiveConstantBuffer } from '../param-store.js';
 import { quantize } from '../ops/quantize.js';
 import { boundedGaussianLikelihood, SCALE_BOUND } from '../ops/gaussian-likelihood.js';
 import type { NoiseSource } from '../ops/noise.js';
@@ -49,7 +49,7 @@ export class GaussianConditional {
     });
     store.addBuffer(`${prefix}.scale_bound`, scalarBuffer(() => this.scaleBound, (v) => (this.scaleBound = v)));
     store.addBuffer(`${prefix}.lower_bound_scale.bound`, scalarBuffer(() => this.lowerBoundScale, (v) => (this.lowerBoundScale = v)));
-    store.addBuffer(`${prefix}.likelihood_lower_bound.bound`, scalarBuffer(() => this.likelihoodBound, (v) => (this.likelihoodBound = v)));
+    store.addBuffer(`${prefix}.likelihood_lower_bound.bound`, positiveConstantBuffer(() => this.likelihoodBound, (v) => (this.likelihoodBound = v)));
   }
 
   /** Quantized y and its likelihood (lower-bounded), NHWC; means optional (scale-only model). */

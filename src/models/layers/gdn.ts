@@ -1,5 +1,5 @@
 import { tf } from '../../engine/index.js';
-import { scalarBuffer, type ParamStore } from '../param-store.js';
+import { scalarBuffer, type ParamStore, positiveConstantBuffer } from '../param-store.js';
 import { lowerBound } from '../ops/lower-bound.js';
 import { gdn } from '../../engine/ops/gdn.js';
 import type { Layer } from './layer.js';
@@ -25,7 +25,7 @@ class NonNegative {
     return tf.sub(tf.square(lowerBound(raw, this.bound)), this.pedestal);
   }
   register(store: ParamStore, key: string): void {
-    store.addBuffer(`${key}.pedestal`, scalarBuffer(() => this.pedestal, (v) => (this.pedestal = v)));
+    store.addBuffer(`${key}.pedestal`, positiveConstantBuffer(() => this.pedestal, (v) => (this.pedestal = v)));
     store.addBuffer(`${key}.lower_bound.bound`, scalarBuffer(() => this.bound, (v) => (this.bound = v)));
   }
 }
