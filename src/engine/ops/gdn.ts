@@ -16,9 +16,10 @@ export function gdnPlain(x: tf.Tensor4D, beta: tf.Tensor1D, gamma: tf.Tensor2D, 
 let gradientRegistered = false;
 
 /**
- * The fused forward saves x, γ and its factor output f; each input's gradient is a separate
- * lazy kernel, and TF.js's backprop only calls those on a path to the differentiated inputs
- * (an input gradient alone skips dβ and dγ).
+ * The fused forward saves x, γ and its output y, whose data carries the factor f (see
+ * ort/kernels/gdn.ts); each input's gradient is a separate lazy kernel, and TF.js's backprop
+ * only calls those on a path to the differentiated inputs (an input gradient alone skips dβ and
+ * dγ).
  */
 function registerGdnGradient(): void {
   if (gradientRegistered) return;
@@ -26,16 +27,16 @@ function registerGdnGradient(): void {
   tf.registerGradient({
     kernelName: GDN_KERNEL,
     inputsToSave: ['x', 'gamma'],
-    outputsToSave: [false, true],
-    gradFunc: (dys, saved, attrs) => {
-      const dy = Array.isArray(dys) ? dys[0]! : dys; // dys[1] (for f) is unused
-      const [x, gamma, f] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, gamma, y] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
       const a = attrs as unknown as tf.NamedAttrMap;
       const k = (name: string, ins: tf.NamedTensorMap) => (): tf.Tensor => tf.engine().runKernel(name, ins, a) as tf.Tensor;
+      const g = dy as tf.Tensor;
       return {
-        x: k(GDN_DX_KERNEL, { x, f, dy, gamma }),
-        beta: k(GDN_DBETA_KERNEL, { x, f, dy }),
-        gamma: k(GDN_DGAMMA_KERNEL, { x, f, dy }),
+        x: k(GDN_DX_KERNEL, { x, y, dy: g, gamma }),
+        beta: k(GDN_DBETA_KERNEL, { x, y, dy: g }),
+        gamma: k(GDN_DGAMMA_KERNEL, { x, y, dy: g }),
       };
     },
   });
@@ -56,11 +57,8 @@ export function gdn(x: tf.Tensor4D, beta: tf.Tensor1D, gamma: tf.Tensor2D, inver
     return gdnPlain(x, beta, gamma, inverse);
   }
   registerGdnGradient();
-  // The factor output only matters when this call is recorded for backprop.
+  // The factor only matters when this call is recorded for backprop.
   const saveFactor = tf.engine().isTapeOn();
   const attrs: GdnAttrs = { inverse, saveFactor };
-  const out = tf.engine().runKernel(GDN_KERNEL, { x, beta, gamma }, attrs as unknown as tf.NamedAttrMap);
-  if (!Array.isArray(out)) return out as tf.Tensor4D;
-  out[1]!.dispose(); // the tape keeps its own reference to f
-  return out[0] as tf.Tensor4D;
+  return tf.engine().runKernel(GDN_KERNEL, { x, beta, gamma }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }

@@ -7,6 +7,9 @@ import { escapeBuffer, releaseBuffer, retainBuffer } from './pool.js';
  * ONNX Runtime kernels registered in register.ts.
  */
 export class OrtBackend extends MathBackendCPU {
+  /** Pooled arrays attached to a tensor's data (attachData), released with it. */
+  private readonly attached = new WeakMap<DataId, Float32Array>();
+
   constructor() {
     super();
     // The cpu backend prints a "use tfjs-node" banner on first write; we are the fast path.
@@ -32,8 +35,31 @@ export class OrtBackend extends MathBackendCPU {
     const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
     const had = this.data.has(dataId);
     const deleted = super.disposeData(dataId, force);
-    if (had && deleted && !this.data.has(dataId)) releaseBuffer(values);
+    if (had && deleted && !this.data.has(dataId)) {
+      releaseBuffer(values);
+      const extra = this.attached.get(dataId);
+      if (extra) {
+        this.attached.delete(dataId);
+        releaseBuffer(extra);
+      }
+    }
     return deleted;
+  }
+
+  /**
+   * Attaches a pooled array (from takeBuffer) to a tensor's data: it lives until that data is
+   * disposed (every tensor sharing the dataId), then goes back to the pool. For values a
+   * kernel's gradient needs that are not a tensor of their own (GDN's factor: as a second
+   * kernel output it would get a zero-filled dy of its full size in every backprop).
+   */
+  attachData(dataId: DataId, values: Float32Array): void {
+    const old = this.attached.get(dataId);
+    if (old) releaseBuffer(old);
+    this.attached.set(dataId, values);
+  }
+
+  attachedData(dataId: DataId): Float32Array | undefined {
+    return this.attached.get(dataId);
   }
 }
 

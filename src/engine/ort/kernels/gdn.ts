@@ -1,15 +1,17 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { f32Values } from '../backend.js';
+import { f32Values, type OrtBackend } from '../backend.js';
 import { GraphBuilder, f32 } from '../onnx.js';
 import { runRowChunks, type ChunkInput, type ChunkOutput } from '../chunks.js';
 import { BACKEND, size } from './util.js';
 
 /**
  * Kernel names of the fused GDN (ORT backend only; see ops/gdn.ts). The forward optionally
- * also returns the factor f = n^∓½ (n = β + γ·x²), which the backward kernels take instead of
- * recomputing n (the C×C matmul); each input's gradient is its own kernel, so an input
- * gradient alone (an attack) skips the parameter gradients.
+ * also computes the factor f = n^∓½ (n = β + γ·x²), which the backward kernels take instead of
+ * recomputing n (the C×C matmul): attached to the output's data (OrtBackend.attachData), not
+ * a second output, which TF.js's backprop would hand a zero-filled dy of its size (132 MB of
+ * fresh zeros per attack step). Each input's gradient is its own kernel, so an input gradient
+ * alone (an attack) skips the parameter gradients.
  */
 export const GDN_KERNEL = 'AdvlicGdn';
 export const GDN_DX_KERNEL = 'AdvlicGdnDx';
@@ -18,7 +20,7 @@ export const GDN_DGAMMA_KERNEL = 'AdvlicGdnDgamma';
 
 export interface GdnAttrs {
   inverse: boolean;
-  /** Also output the factor f (for the backward). */
+  /** Also compute the factor f for the backward, attached to the output's data. */
   saveFactor: boolean;
 }
 
@@ -60,8 +62,9 @@ export const gdnConfig: KernelConfig = {
     const xs = rowsOf(b, x);
     const ins = [xs, { data: f32Values(b, beta.dataId), shape: [c] }, { data: f32Values(b, gamma.dataId), shape: [c, c] }];
     const outs = runRowChunks(key, xs.data.length / c, build, ins, saveFactor ? [{ width: c }, { width: c }] : [{ width: c }]);
-    const infos = outs.map((o) => b.makeTensorInfo(x.shape, 'float32', o));
-    return saveFactor ? infos : infos[0]!;
+    const y = b.makeTensorInfo(x.shape, 'float32', outs[0]!);
+    if (saveFactor) (b as OrtBackend).attachData(y.dataId, outs[1]!);
+    return y;
   },
 };
 
@@ -74,7 +77,8 @@ function dn(g: GraphBuilder, x: string, f: string, dy: string, inverse: boolean)
   return { raw: g.node('Mul', [g.node('Mul', [g.node('Mul', [dy, f]), x]), g.node('Mul', [f, f])]), scale: -0.5 };
 }
 
-interface GradInputs { x: TensorInfo; f: TensorInfo; dy: TensorInfo; gamma?: TensorInfo }
+/** y: the forward's output, whose data carries the factor f (attachData). */
+interface GradInputs { x: TensorInfo; y: TensorInfo; dy: TensorInfo; gamma?: TensorInfo }
 
 /** A gradient kernel whose graph `body` runs on [p, C] row chunks of x, f and dy. */
 function gradKernel(
@@ -86,9 +90,11 @@ function gradKernel(
     kernelName: name,
     backendName: BACKEND,
     kernelFunc: ({ inputs, attrs, backend }) => {
-      const { x, f, dy, gamma } = inputs as unknown as GradInputs;
+      const { x, y, dy, gamma } = inputs as unknown as GradInputs;
       const { inverse } = attrsOf(attrs);
       const b = backend as MathBackendCPU;
+      const f = (b as OrtBackend).attachedData(y.dataId);
+      if (!f) throw new Error(`${name}: the GDN output carries no saved factor (forward run without a tape?)`);
       const c = x.shape[3]!;
       const o = out(c);
       const build = (p: number): GraphBuilder => {
@@ -98,7 +104,7 @@ function gradKernel(
         g.output(body(g, xi, fi, dyi, gi, inverse, p), 'width' in o ? [p, c] : o.sumShape);
         return g;
       };
-      const ins: ChunkInput[] = [rowsOf(b, x), rowsOf(b, f), rowsOf(b, dy)];
+      const ins: ChunkInput[] = [rowsOf(b, x), { data: f, width: c }, rowsOf(b, dy)];
       if (gamma) ins.push({ data: f32Values(b, gamma.dataId), shape: [c, c] });
       const [res] = runRowChunks(JSON.stringify([name, c, inverse]), size(x.shape) / c, build, ins, [o]);
       return b.makeTensorInfo('width' in o ? x.shape : [...o.sumShape], 'float32', res!);
