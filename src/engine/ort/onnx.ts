@@ -20,6 +20,9 @@ interface NodeSpec {
 
 /** ORT's blocked-layout (NCHWc) kernels: ReorderInput, NchwcConv, ReorderOutput, … */
 export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
+/** Name of the sentinel output of toModel({ sentinel: true }). */
+export const SENTINEL_OUTPUT = 'sentinel';
+
 /** ORT's contrib ops (FusedConv, …). */
 export const MS_DOMAIN = 'com.microsoft';
 
@@ -103,12 +106,18 @@ export class GraphBuilder {
     return names.map((n) => this.renamed.get(n) ?? n);
   }
 
-  toModel(): Uint8Array {
+  /**
+   * ModelProto bytes. With `sentinel`, the graph's first output is SENTINEL_OUTPUT, an empty
+   * sequence (see runtime.ts: it stops the binding from copying the other outputs).
+   */
+  toModel(opts: { sentinel?: boolean } = {}): Uint8Array {
     const graph = new ProtoWriter();
+    if (opts.sentinel) graph.message(1, encodeNode({ op: 'SequenceEmpty', inputs: [], outputs: [SENTINEL_OUTPUT], attrs: { dtype: FLOAT }, domain: '' }));
     for (const n of this.nodes) graph.message(1, encodeNode(n));
     graph.string(2, 'advlic');
     for (const t of this.inits) graph.message(5, encodeTensor(t));
     for (const v of this.inputs) graph.message(11, encodeValueInfo(v.name, v.shape));
+    if (opts.sentinel) graph.message(12, encodeSequenceInfo(SENTINEL_OUTPUT));
     for (const v of this.outputs) graph.message(12, encodeValueInfo(v.name, v.shape));
     const model = new ProtoWriter().int(1, 8).string(2, 'advlic').message(7, graph);
     // OperatorSetIdProto {domain=1, version=2}: ai.onnx 17, plus every contrib domain used (v1).
@@ -154,4 +163,11 @@ function encodeValueInfo(name: string, shape: readonly number[]): ProtoWriter {
   for (const d of shape) dims.message(1, new ProtoWriter().int(1, d));
   const tensorType = new ProtoWriter().int(1, FLOAT).message(2, dims);
   return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
+}
+
+// A float-tensor sequence: TypeProto{sequence_type=4: {elem_type=1: TypeProto{tensor_type=1: {elem_type=1}}}}
+function encodeSequenceInfo(name: string): ProtoWriter {
+  const tensorType = new ProtoWriter().message(1, new ProtoWriter().int(1, FLOAT));
+  const seq = new ProtoWriter().message(4, new ProtoWriter().message(1, tensorType));
+  return new ProtoWriter().string(1, name).message(2, seq);
 }

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { takeBuffer } from './pool.js';
-import type { GraphBuilder } from './onnx.js';
+import { SENTINEL_OUTPUT, type GraphBuilder } from './onnx.js';
+import { thresholds } from './thresholds.js';
 
 /** The parts of onnxruntime-node's internal native binding we use (pinned to 1.22.0). */
 interface NativeSession {
@@ -18,6 +19,8 @@ let TensorCtor: OrtTensorCtor | undefined;
 let threads = 1;
 const sessions = new Map<string, NativeSession>();
 let runs = 0;
+let outputBytes = 0;
+let copiesSkipped = 0;
 
 /** Loads the native binding once; throws if onnxruntime-node is unusable here. */
 export function loadOrt(intraOpThreads: number): void {
@@ -48,11 +51,25 @@ export function defaultThreads(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
-function sessionFor(key: string, build: () => GraphBuilder): NativeSession {
+/**
+ * ADVLIC_ORT_PROFILE=<dir>: every session records ORT's per-node profile; endOrtProfiling()
+ * writes the JSON files there (bench/ort-nodes.ts sums them per node type).
+ */
+const profileDir = process.env.ADVLIC_ORT_PROFILE;
+
+/** Writes the profiles of all sessions (ADVLIC_ORT_PROFILE set); returns how many. */
+export function endOrtProfiling(): number {
+  if (!profileDir) return 0;
+  for (const s of sessions.values()) (s as NativeSession & { endProfiling(): void }).endProfiling();
+  return sessions.size;
+}
+
+function sessionFor(graphKey: string, build: () => GraphBuilder): NativeSession {
+  const key = thresholds.skipOutputCopy ? `${graphKey}:sentinel` : graphKey;
   let s = sessions.get(key);
   if (s) return s;
   if (!binding) throw new Error('ORT engine used before loadOrt()');
-  const bytes = build().toModel();
+  const bytes = build().toModel({ sentinel: thresholds.skipOutputCopy });
   s = new binding.InferenceSession();
   s.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
     intraOpNumThreads: threads,
@@ -61,9 +78,40 @@ function sessionFor(key: string, build: () => GraphBuilder): NativeSession {
     enableCpuMemArena: false,
     executionMode: 'sequential',
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    ...(profileDir ? { enableProfiling: true, profileFilePrefix: `${profileDir}/s${sessions.size}` } : {}),
   });
   sessions.set(key, s);
+  if (thresholds.skipOutputCopy) sentinels.add(s);
   return s;
+}
+
+/** Sessions whose graph's first output is the sentinel sequence. */
+const sentinels = new WeakSet<NativeSession>();
+
+/**
+ * session.run with our preallocated outputs. The binding (1.22) returns every output as a
+ * fresh copy — a new zero-filled ArrayBuffer plus a memcpy, also for preallocated outputs, ~0.8
+ * GB per attack step that we discard, and the external memory behind most of V8's garbage
+ * collections. A sentinel first output (an empty sequence, fetched as null) makes the binding
+ * throw "Non tensor type …" when it converts the results, after ORT has written our buffers and
+ * before it copies any of them; that error is expected and dropped, any other is rethrown.
+ */
+function runSession(s: NativeSession, feeds: Record<string, unknown>, fetches: Record<string, unknown>): void {
+  if (!sentinels.has(s)) {
+    s.run(feeds, fetches, {});
+    return;
+  }
+  try {
+    s.run(feeds, { [SENTINEL_OUTPUT]: null, ...fetches }, {});
+  } catch (e) {
+    if (!(e instanceof Error && e.message.startsWith('Non tensor type'))) throw e;
+    copiesSkipped++;
+  }
+}
+
+/** Runs whose output copies the sentinel stopped (tests check the binding still behaves so). */
+export function ortCopiesSkipped(): number {
+  return copiesSkipped;
 }
 
 export interface OrtInput {
@@ -91,8 +139,9 @@ export function runGraph(
     fetches[`out${i}`] = new T('float32', buf, shape);
     return buf;
   });
-  session.run(feeds, fetches, {});
+  runSession(session, feeds, fetches);
   runs++;
+  for (const o of outs) outputBytes += o.byteLength;
   return outs;
 }
 
@@ -112,12 +161,22 @@ export function runGraphInto(
   inputs.forEach((x, i) => (feeds[`in${i}`] = new T('float32', x.data, x.shape)));
   const fetches: Record<string, unknown> = {};
   outputs.forEach((y, i) => (fetches[`out${i}`] = new T('float32', y.data, y.shape)));
-  session.run(feeds, fetches, {});
+  runSession(session, feeds, fetches);
   runs++;
+  for (const o of outputs) outputBytes += o.data.byteLength;
 }
 
 export function sessionCount(): number {
   return sessions.size;
+}
+
+/**
+ * Bytes of graph outputs so far. The binding returns every output as a fresh copy (a new
+ * zero-filled ArrayBuffer, discarded here), also for preallocated outputs: this is the volume
+ * of that copying, and of the external memory that drives V8's garbage collections.
+ */
+export function ortOutputBytes(): number {
+  return outputBytes;
 }
 
 /** Number of ORT graph runs so far (tests use it to prove a kernel did not fall back). */

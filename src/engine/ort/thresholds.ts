@@ -21,6 +21,11 @@ export const thresholds = {
    * tensors (one graph run per conv).
    */
   bandElements: 1 << 20,
+  /**
+   * Graphs get a sentinel first output that stops onnxruntime-node's binding from copying the
+   * outputs it has written into our buffers (runtime.ts runSession).
+   */
+  skipOutputCopy: true,
   /** Sums over leading axes (bias gradients) in grouped float32 then float64 (shape.ts). */
   groupedSums: true,
   /** Elements per chunk tensor of row-chunked graphs (chunks.ts): ~1 MB stays in cache. */
