@@ -3,7 +3,7 @@
  * between the current engine settings (A) and A with some thresholds changed (B), so that both
  * see the same machine. Prints one JSON document with each side's median/best and B/A.
  *   MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184 node --import tsx bench/attack-ab.ts <key=value>... [--reps 7]
- * e.g. `polyphaseTail=reorder` (values parse as JSON, else stay strings).
+ * e.g. `skipOutputCopy=false` (values parse as JSON, else stay strings).
  */
 import { parseArgs } from 'node:util';
 import { engineInfo, initEngine, tf } from '../src/engine/index.js';

@@ -179,7 +179,8 @@ export function buildPolyphaseGraph(p: PolyphaseSpec): GraphBuilder {
   const rows = g.node('Reshape', [w, g.constInt64([kh * kw, ci, co])]);
   const padded = g.node('Concat', [rows, g.constFloat(new Array<number>(ci * co).fill(0), [1, ci, co])], { axis: 0 });
   // [ph, pw, s, s, ci, co]: phase filters; output channel (rh, rw, c) is DepthToSpace's DCR order.
-  const gathered = g.node('Gather', [padded, g.constInt64Tensor(index, [ph.size, pw.size, s, s])], { axis: 0 });
+  // Added only where used: ORT runs nodes whose outputs nothing reads, too.
+  const gathered = (): string => g.node('Gather', [padded, g.constInt64Tensor(index, [ph.size, pw.size, s, s])], { axis: 0 });
   const pads: [number, number, number, number] = [ph.padBegin, pw.padBegin, ph.padEnd, pw.padEnd];
   const crop = (t: string, axes: number[]): string =>
     qh * s === outH && qw * s === outW ? t : g.node('Slice', [t, g.constInt64([0, 0]), g.constInt64([outH, outW]), g.constInt64(axes)]);
@@ -189,7 +190,7 @@ export function buildPolyphaseGraph(p: PolyphaseSpec): GraphBuilder {
       x: dy, channelsLast: p.channelsLast, inChannels: co, kh: ph.size, kw: pw.size, outChannels: s * s * ci,
       // Every phase (output channel (rh, rw, c)) gets bias[c].
       bias: bias && (s > 1 ? g.node('Tile', [bias, g.constInt64([s * s])]) : bias),
-      filterHwio: g.node('Reshape', [g.node('Transpose', [gathered], { perm: [0, 1, 5, 2, 3, 4] }), g.constInt64([ph.size, pw.size, co, s * s * ci])]),
+      filterHwio: g.node('Reshape', [g.node('Transpose', [gathered()], { perm: [0, 1, 5, 2, 3, 4] }), g.constInt64([ph.size, pw.size, co, s * s * ci])]),
       strides: [1, 1], dilations: [1, 1], pads, outChannelsLast: p.channelsLast,
     });
     if (s > 1 && p.channelsLast) {
@@ -211,7 +212,7 @@ export function buildPolyphaseGraph(p: PolyphaseSpec): GraphBuilder {
   }
   if (p.channelsLast) dy = g.node('Transpose', [dy], { perm: [0, 3, 1, 2] });
   const oihw = g.node('Reshape', [
-    g.node('Transpose', [gathered], { perm: [2, 3, 4, 5, 0, 1] }),
+    g.node('Transpose', [gathered()], { perm: [2, 3, 4, 5, 0, 1] }),
     g.constInt64([s * s * ci, co, ph.size, pw.size]),
   ]);
   const phases = g.node('Conv', [dy, oihw], { kernel_shape: [ph.size, pw.size], pads });
