@@ -26,6 +26,8 @@ export const thresholds = {
    * outputs it has written into our buffers (runtime.ts runSession).
    */
   skipOutputCopy: true,
+  /** ...for runs with at least this many output bytes (the copy of fewer costs less than the sentinel). */
+  sentinelBytes: 1 << 18,
   /** Sums over leading axes (bias gradients) in grouped float32 then float64 (shape.ts). */
   groupedSums: true,
   /** Elements per chunk tensor of row-chunked graphs (chunks.ts): ~1 MB stays in cache. */
