@@ -5,21 +5,13 @@
  *   MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184 node --import tsx bench/attack-ab.ts <key=value>... [--reps 7]
  * e.g. `skipOutputCopy=false` (values parse as JSON, else stay strings).
  */
-import { parseArgs } from 'node:util';
 import { engineInfo, initEngine, tf } from '../src/engine/index.js';
 import { gdn } from '../src/engine/ops/gdn.js';
 import { thresholds } from '../src/engine/ort/thresholds.js';
+import { thresholdArgs } from './threshold-args.js';
 import { attackLoss, makeStack } from './hyperprior-stack.js';
 
-const { values: a, positionals } = parseArgs({ allowPositionals: true, options: { reps: { type: 'string', default: '7' } } });
-const reps = Number(a.reps);
-const parse = (v: string): unknown => { try { return JSON.parse(v); } catch { return v; } };
-const changes = Object.fromEntries(positionals.map((kv) => {
-  const [k, v] = kv.split('=') as [string, string];
-  if (!(k in thresholds)) throw new Error(`unknown threshold '${k}'`);
-  return [k, parse(v)];
-}));
-const base = Object.fromEntries(Object.keys(changes).map((k) => [k, (thresholds as Record<string, unknown>)[k]]));
+const { reps, base, changes } = thresholdArgs(7);
 await initEngine({ engine: 'ort' });
 const stack = makeStack();
 const x = tf.randomUniform([1, 512, 768, 3], 0, 1, 'float32', 9) as tf.Tensor4D;

@@ -7,21 +7,13 @@
  * and from the 512x768 RGB image,
  * and GDN forward + input gradient on 256x384x128.
  */
-import { parseArgs } from 'node:util';
 import { initEngine, tf } from '../src/engine/index.js';
 import { thresholds } from '../src/engine/ort/thresholds.js';
+import { thresholdArgs } from './threshold-args.js';
 import { conv2dBias, conv2dTransposeBias } from '../src/engine/ops/conv.js';
 import { gdn } from '../src/engine/ops/gdn.js';
 
-const { values: a, positionals } = parseArgs({ allowPositionals: true, options: { reps: { type: 'string', default: '9' } } });
-const reps = Number(a.reps);
-const parse = (v: string): unknown => { try { return JSON.parse(v); } catch { return v; } };
-const changes = Object.fromEntries(positionals.map((kv) => {
-  const [k, v] = kv.split('=') as [string, string];
-  if (!(k in thresholds)) throw new Error(`unknown threshold '${k}'`);
-  return [k, parse(v)];
-}));
-const base = Object.fromEntries(Object.keys(changes).map((k) => [k, (thresholds as Record<string, unknown>)[k]]));
+const { reps, base, changes } = thresholdArgs(9);
 await initEngine({ engine: 'ort' });
 
 const u = (shape: number[], r: number, seed: number) => tf.randomUniform(shape, -r, r, 'float32', seed);
