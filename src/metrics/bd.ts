@@ -39,6 +39,24 @@ export function bdPsnr(anchor: readonly RdPoint[], test: readonly RdPoint[]): nu
   );
 }
 
+/**
+ * The BD-rate of a single RD point against a curve: its rate relative to the curve's rate at
+ * the same PSNR, in percent (the anchor's log-rate fit evaluated at the point's PSNR). For a
+ * model trained at one λ (e.g. adversarially fine-tuned weights) against the curve of the
+ * models it descends from. Refused outside the anchor's PSNR range (no extrapolation).
+ */
+export function pointRateDelta(anchor: readonly RdPoint[], point: RdPoint): number {
+  const a = checked(anchor, 'anchor');
+  const [p] = checked([point, point], 'test');
+  const lo = Math.min(...a.map((q) => q.psnr));
+  const hi = Math.max(...a.map((q) => q.psnr));
+  if (!(p!.psnr >= lo && p!.psnr <= hi)) {
+    throw new ConfigError(`BD metrics: PSNR ${p!.psnr.toFixed(2)} dB is outside the anchor curve's range ${lo.toFixed(2)}–${hi.toFixed(2)} dB`);
+  }
+  const fit = fitPolynomial(a.map((q) => q.psnr), a.map((q) => Math.log10(q.bpp)));
+  return (p!.bpp / Math.pow(10, fit.at(p!.psnr)) - 1) * 100;
+}
+
 /** Mean of (fit_test − fit_anchor) over the overlap of the two x ranges. */
 function meanDifference(xa: number[], ya: number[], xt: number[], yt: number[], axis: string): number {
   const lo = Math.max(Math.min(...xa), Math.min(...xt));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bdPsnr, bdRate, fitPolynomial, type RdPoint } from '../../src/metrics/bd.js';
+import { bdPsnr, bdRate, fitPolynomial, pointRateDelta, type RdPoint } from '../../src/metrics/bd.js';
 import { ConfigError } from '../../src/errors.js';
 
 /** A realistic anchor: PSNR rising concavely with log rate. */
@@ -58,4 +58,13 @@ test('bd: refuses non-overlapping curves, too few points and bad rates', () => {
   assert.throws(() => bdRate(ANCHOR, far), ConfigError);
   assert.throws(() => bdRate(ANCHOR, [ANCHOR[0]!]), /at least 2/);
   assert.throws(() => bdPsnr(ANCHOR, [...ANCHOR.slice(1), { bpp: 0, psnr: 30 }]), /bpp > 0/);
+});
+
+test('pointRateDelta: a single point against a curve, at equal PSNR', () => {
+  // log10 R linear in PSNR: R(p) = 10^((p − 30)/10).
+  const curve = [28, 30, 32, 34].map((psnr) => ({ psnr, bpp: 10 ** ((psnr - 30) / 10) }));
+  assert.ok(Math.abs(pointRateDelta(curve, { psnr: 31, bpp: 10 ** 0.1 })) < 1e-9, 'on the curve: 0 %');
+  assert.ok(Math.abs(pointRateDelta(curve, { psnr: 31, bpp: 1.1 * 10 ** 0.1 }) - 10) < 1e-9, '10 % more bits');
+  assert.ok(Math.abs(pointRateDelta(curve, { psnr: 29.5, bpp: 0.8 * 10 ** -0.05 }) + 20) < 1e-9, '20 % fewer bits');
+  assert.throws(() => pointRateDelta(curve, { psnr: 35, bpp: 1 }), ConfigError, 'outside the curve: refused, not extrapolated');
 });

@@ -48,3 +48,16 @@ test('a failing row keeps the rows already handed to onRow', { skip }, async () 
   assert.equal(partials.length, 1);
   assert.equal(partials[0]!.rows[0]!.defence, 'none');
 });
+
+test('weights rows get a clean BD-rate: their clean rate against the undefended curve at equal PSNR', { skip }, async () => {
+  // The anchor curve runs through the weights' own clean point, so its rate delta there is 0.
+  const rep = await evaluateDefences({
+    ...tiny(),
+    defences: [],
+    weights: [TINY_HYPERPRIOR],
+    bdModels: [TINY_HYPERPRIOR, 'bmshj2018-hyperprior@1'],
+  });
+  const row = rep.rows.find((r) => r.defence.startsWith('weights:'))!;
+  assert.ok(row.cleanBdRatePct !== null && Math.abs(row.cleanBdRatePct) < 1e-6, `got ${row.cleanBdRatePct}`);
+  assert.equal(rep.rows[0]!.cleanBdRatePct, 0);
+});

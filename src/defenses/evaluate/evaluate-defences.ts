@@ -2,7 +2,7 @@ import { ConfigError } from '../../errors.js';
 import { isDifferentiable, type Codec, type DifferentiableCodec } from '../../codec/types.js';
 import { resolveCodec } from '../../codec/resolve.js';
 import type { RgbImage } from '../../image/types.js';
-import { bdRate, type RdPoint } from '../../metrics/bd.js';
+import { bdRate, pointRateDelta, type RdPoint } from '../../metrics/bd.js';
 import { lambdaForQuality } from '../../models/registry.js';
 import { attackAndEvaluate } from '../../attacks/attack-and-evaluate.js';
 import { evaluateCoding, type CodingEvaluation } from '../../attacks/evaluate.js';
@@ -188,7 +188,10 @@ export async function evaluateDefences(o: DefenceEvalOptions): Promise<DefenceRe
     for (const spec of o.weights ?? []) {
       const variant = await learned(spec);
       try {
-        await push(row(`weights:${spec}`, variant.id, '-', 'exact', await runOne(variant, spec), null));
+        const r = await runOne(variant, spec);
+        // One λ, so no curve of its own: its clean rate against the undefended curve at equal PSNR.
+        const bd = bdAnchor ? safeBd(() => pointRateDelta(bdAnchor, { bpp: r.clean.bpp, psnr: r.clean.psnr }), log) : null;
+        await push(row(`weights:${spec}`, variant.id, '-', 'exact', r, bd));
       } finally {
         variant.dispose?.();
       }
@@ -200,7 +203,8 @@ export async function evaluateDefences(o: DefenceEvalOptions): Promise<DefenceRe
       const own = { ...options, ...(o.eot !== undefined && entry.gradient !== 'exact' && entry.gradient !== 'bpda' ? { eot: o.eot } : {}) };
       // Selection defences choose with the attacked model's λ (each BD model uses its own quality's λ).
       const opts = { ...own, ...(entry.gradient === 'selection' && options.lambda === undefined ? { lambda } : {}) };
-      const bd = bdAnchor ? safeBdRate(bdAnchor, await cleanCurve(o.bdModels!, o.images, { name, options: own }), log) : null;
+      const curve = bdAnchor ? await cleanCurve(o.bdModels!, o.images, { name, options: own }) : undefined;
+      const bd = bdAnchor && curve ? safeBd(() => bdRate(bdAnchor, curve), log) : null;
       for (const mode of modes) {
         // A fresh wrapper per mode: the same seeds for both modes' clean coding. The inner codec is shared.
         const d = createDefence(name, base, { ...opts, seed, mode: mode === 'naive' ? 0 : 1 });
@@ -233,10 +237,10 @@ async function cleanCurve(models: string[], images: RgbImage[], defence: { name:
   return points;
 }
 
-/** BD-rate, or null (logged) when the two curves do not overlap in PSNR. */
-function safeBdRate(anchor: RdPoint[], test: RdPoint[], log: (m: string) => void): number | null {
+/** A BD metric, or null (logged) when it is not defined (curves that do not overlap in PSNR). */
+function safeBd(compute: () => number, log: (m: string) => void): number | null {
   try {
-    return bdRate(anchor, test);
+    return compute();
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     log(`BD-rate not defined: ${e.message}`);

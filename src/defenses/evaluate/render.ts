@@ -47,7 +47,7 @@ export function reportMarkdown(rep: DefenceReport): string {
       `${rep.images.count} image(s) of ${rep.images.width}×${rep.images.height} (first image's size). Everything is REAL coding of 8-bit images.`,
     '',
     `R-D cost J = bpp + λ·255²·MSE (λ = ${rep.lambda}, the model's training λ; real bytes; MSE of the decoded image vs the original).`,
-    'Clean cost: J_clean(defended) vs J_clean(undefended), and the clean BD-rate where several qualities were given. ' +
+    'Clean cost: J_clean(defended) vs J_clean(undefended), and the clean BD-rate where several qualities were given (for other weights, trained at one λ: their clean rate against the undefended curve at equal PSNR). ' +
       'Robustness: relative PSNR drop and bpp ratio vs the same codec\'s clean coding; attacked-J cut = 1 − J_attacked(defended)/J_attacked(undefended); ' +
       'attack ΔJ = J_attacked − J_clean of the row, and its cut = 1 − ΔJ(defended)/ΔJ(undefended), the share of the attack\'s damage removed (the attacked-J cut cannot exceed the attack\'s share of the attacked cost). ' +
       'naive: the attacker differentiates the undefended model only; adaptive: through the defence (exact, EOT or BPDA).',
