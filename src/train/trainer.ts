@@ -26,6 +26,7 @@ import { StepNoise } from './step-noise.js';
 import { parseTrainConfig, type TrainConfig } from './train-config.js';
 import { loadValidationImages, validate, type ValidationResult } from './validate.js';
 import { writeTrainedWeights } from './write-weights.js';
+import { resumedCommand } from './resume-command.js';
 
 /** What a checkpoint stores besides tensors. */
 interface CheckpointState {
@@ -122,12 +123,13 @@ export class Trainer {
    * checkpoint — never to the directory recorded inside it, so a copied or moved run directory
    * continues where it now is instead of writing into the original.
    */
-  static async resume(checkpointPath: string, opts: { steps?: number; out?: string; progress?: TrainProgress } = {}): Promise<Trainer> {
+  static async resume(checkpointPath: string, opts: { steps?: number; out?: string; progress?: TrainProgress; command?: string } = {}): Promise<Trainer> {
     const ckpt = await readCheckpointFile<CheckpointState>(checkpointPath);
     if (ckpt.state?.kind !== 'advlic-train-checkpoint' || ckpt.state.version !== 1) {
       throw new CheckpointError(`${checkpointPath} is not a version-1 advlic training checkpoint`);
     }
-    const cfg = parseTrainConfig({ ...ckpt.state.config, out: opts.out ?? dirname(checkpointPath), ...(opts.steps ? { steps: opts.steps } : {}) });
+    const command = resumedCommand(ckpt.state.config.command, ckpt.state.step, opts.command);
+    const cfg = parseTrainConfig({ ...ckpt.state.config, command, out: opts.out ?? dirname(checkpointPath), ...(opts.steps ? { steps: opts.steps } : {}) });
     return Trainer.build(cfg, opts.progress ?? silentProgress, { state: ckpt.state, tensors: ckpt.tensors });
   }
 

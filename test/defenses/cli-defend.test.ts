@@ -87,6 +87,8 @@ test('advlic defend adv-train writes weights + manifest (defence field) and resu
     assert.equal(manifest.defence.details.goal, 'rate');
     assert.equal(manifest.defence.details.rampSteps, 2);
     assert.match(summary.weightsPath, /bmshj2018-hyperprior-q1-advtrain\.safetensors$/);
+    // The manifest reproduces the run: the original command, then the resume that extended it.
+    assert.match(manifest.command, /--train-steps 1 .* ; resumed at step 1 with: advlic .*defend adv-train .*--resume --train-steps 2$/);
   } finally {
     await rm(out, { recursive: true, force: true });
   }

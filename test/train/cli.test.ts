@@ -78,6 +78,8 @@ test('advlic train: a tiny run writes metrics, curve, checkpoint and loadable we
     assert.equal(JSON.parse(r2.out).steps, 6);
     const rows2 = parseMetricsCsv(await readFile(join(out, 'metrics.csv'), 'utf8'));
     assert.deepEqual(rows2.map((x) => x.step), [1, 2, 3, 4, 5, 6]);
+    const m3 = JSON.parse(await readFile(JSON.parse(r2.out).manifestPath, 'utf8')) as { command: string };
+    assert.match(m3.command, / ; resumed at step 4 with: advlic --json train --resume --out \S+ --steps 6$/);
 
     // A damaged checkpoint: exit code 1 and a one-line CheckpointError.
     const ckpt = join(out, 'checkpoint.ckpt');

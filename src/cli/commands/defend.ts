@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { invocation } from '../invocation.js';
 import type { CliContext } from '../context.js';
 import { initEngine } from '../../engine/index.js';
 import { UsageError } from '../../errors.js';
@@ -120,15 +121,16 @@ export function register(program: Command, ctx: () => CliContext): void {
     .requiredOption('--out <dir>', 'output folder (weights, manifest, checkpoint, metrics.csv)')
     .option('--resume [checkpoint]', `continue a run exactly (default: OUT/${ADV_CHECKPOINT_NAME})`)
     .option('--no-progress', 'no progress bar')
-    .action(async (o: AdvTrainFlags) => {
+    .action(async (o: AdvTrainFlags, cmd: Command) => {
       const c = ctx();
+      const command = invocation(cmd);
       await initEngine({ engine: c.engine });
       const progress = o.progress && !c.json ? progressBar() : silentProgress;
       const steps = int(o.trainSteps, '--train-steps', 1);
       let trainer: AdvTrainer;
       if (o.resume !== undefined && o.resume !== false) {
         const path = typeof o.resume === 'string' ? resolve(o.resume) : join(resolve(o.out), ADV_CHECKPOINT_NAME);
-        trainer = await AdvTrainer.resume(path, { progress, steps, out: resolve(o.out) });
+        trainer = await AdvTrainer.resume(path, { progress, steps, out: resolve(o.out), command });
       } else {
         if (!o.model) throw new UsageError('--model is required for a new run (or pass --resume)');
         if (o.attack !== 'pgd') throw new UsageError(`--attack: only pgd is supported for training (got '${o.attack}')`);
@@ -158,7 +160,7 @@ export function register(program: Command, ctx: () => CliContext): void {
             valCount: int(o.valCount, '--val-count'),
             valCrop: int(o.valCrop, '--val-crop'),
             ckptEvery: int(o.ckptEvery, '--ckpt-every', 1),
-            command: ['advlic', ...process.argv.slice(2)].join(' '),
+            command,
           },
           { progress },
         );

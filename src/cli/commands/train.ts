@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { invocation } from '../invocation.js';
 import type { CliContext } from '../context.js';
 import { initEngine } from '../../engine/index.js';
 import { UsageError } from '../../errors.js';
@@ -149,15 +150,14 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--no-progress', 'no progress bar')
     .action(async (o: TrainFlags, cmd: Command) => {
       const c = ctx();
-      const argv = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
-      const command = ['advlic', ...argv].join(' ');
+      const command = invocation(cmd);
       const progress = o.progress && !c.json ? progressBar() : silentProgress;
       await initEngine({ engine: c.engine });
       let trainer: Trainer;
       if (o.resume !== undefined && o.resume !== false) {
         const path = typeof o.resume === 'string' ? resolve(o.resume) : o.out ? join(resolve(o.out), CHECKPOINT_NAME) : undefined;
         if (!path) throw new UsageError('--resume needs a checkpoint path or --out DIR');
-        trainer = await Trainer.resume(path, { progress, ...(o.out ? { out: resolve(o.out) } : {}), ...(o.steps ? { steps: num('steps', o.steps, { int: true, min: 1 }) } : {}) });
+        trainer = await Trainer.resume(path, { progress, command, ...(o.out ? { out: resolve(o.out) } : {}), ...(o.steps ? { steps: num('steps', o.steps, { int: true, min: 1 }) } : {}) });
         c.log(`advlic: resuming ${trainer.cfg.arch} N=${trainer.cfg.N} M=${trainer.cfg.M} λ=${trainer.cfg.lambda} at step ${trainer.step}/${trainer.cfg.steps}`);
       } else {
         trainer = await Trainer.create(buildConfig(o, command), { progress });

@@ -26,6 +26,7 @@ import { baseWeightsPath } from './base-weights.js';
 import { batchPgd, goalSpec } from './batch-pgd.js';
 import { ADV_TRAIN_DEFAULTS, epsilonAt, parseAdvTrainConfig, type AdvTrainConfig } from './config.js';
 import { writeDefendedWeights } from './write-defended-weights.js';
+import { resumedCommand } from '../../train/resume-command.js';
 
 interface AdvCheckpointState {
   kind: 'advlic-advtrain-checkpoint';
@@ -103,12 +104,13 @@ export class AdvTrainer {
   }
 
   /** Continues a run; it writes to `opts.out` if given, else beside the checkpoint (see Trainer.resume). */
-  static async resume(checkpointPath: string, opts: { steps?: number; out?: string; progress?: TrainProgress } = {}): Promise<AdvTrainer> {
+  static async resume(checkpointPath: string, opts: { steps?: number; out?: string; progress?: TrainProgress; command?: string } = {}): Promise<AdvTrainer> {
     const ckpt = await readCheckpointFile<AdvCheckpointState>(checkpointPath);
     if (ckpt.state?.kind !== 'advlic-advtrain-checkpoint' || ckpt.state.version !== 1) {
       throw new CheckpointError(`${checkpointPath} is not a version-1 advlic adversarial-training checkpoint`);
     }
-    const cfg = parseAdvTrainConfig({ ...ckpt.state.config, out: opts.out ?? dirname(checkpointPath), ...(opts.steps ? { steps: opts.steps } : {}) });
+    const command = resumedCommand(ckpt.state.config.command, ckpt.state.step, opts.command);
+    const cfg = parseAdvTrainConfig({ ...ckpt.state.config, command, out: opts.out ?? dirname(checkpointPath), ...(opts.steps ? { steps: opts.steps } : {}) });
     return AdvTrainer.build(cfg, opts.progress ?? silentProgress, { resume: { state: ckpt.state, tensors: ckpt.tensors } });
   }
 
