@@ -84,3 +84,11 @@ test('models import refuses an unknown quality and a checkpoint that does not fi
   assert.notEqual(wrong.code, 0);
   assert.match(wrong.stderr, /E_WEIGHTS_MISMATCH.*does not fit mbt2018-mean/);
 });
+
+test('models list: the shipped adversarially trained weights say which Kodak images their numbers come from', async () => {
+  const r = await runJson<ModelsListResult>(['models', 'list']);
+  const adv = r.shipped.filter((s) => s.defence === 'adv-train');
+  assert.ok(adv.length >= 1, 'advlic ships adversarially trained weights');
+  for (const s of adv) assert.match(s.kodakSet ?? '', /^\d+ crops? of \d+²$/, s.name);
+  for (const s of r.shipped.filter((x) => x.defence === null)) assert.equal(s.kodakSet, null, s.name);
+});

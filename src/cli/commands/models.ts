@@ -25,7 +25,7 @@ export interface ArchitectureInfo {
 
 export interface ModelsListResult {
   architectures: ArchitectureInfo[];
-  shipped: Array<{ name: string; file: string; arch: string; quality: number; N: number; M: number; lambda: number; metric: string; kodak: WeightsManifest['kodak']; defence: string | null }>;
+  shipped: Array<{ name: string; file: string; arch: string; quality: number; N: number; M: number; lambda: number; metric: string; kodak: WeightsManifest['kodak']; kodakSet: string | null; defence: string | null }>;
   classical: ClassicalInfo[];
 }
 
@@ -58,10 +58,22 @@ export async function modelsList(weightsDir?: string): Promise<ModelsListResult>
       lambda: s.manifest.lambda,
       metric: s.manifest.metric,
       kodak: s.manifest.kodak,
+      kodakSet: kodakSetOf(s.manifest),
       defence: s.manifest.defence?.method ?? null,
     })),
     classical: await listClassical(),
   };
+}
+
+/**
+ * Which Kodak images a manifest's numbers come from, when they are not training's usual final
+ * validation on full images: adversarial training validates on a few centre crops, so its
+ * numbers are not comparable with its base's.
+ */
+function kodakSetOf(m: WeightsManifest): string | null {
+  const v = m.defence?.details?.['validation'] as { images?: number; crop?: number } | undefined;
+  if (!v?.images) return null;
+  return `${v.images} crop${v.images > 1 ? 's' : ''}${v.crop ? ` of ${v.crop}²` : ''}`;
 }
 
 function renderList(r: ModelsListResult): string {
@@ -75,7 +87,7 @@ function renderList(r: ModelsListResult): string {
   if (!r.shipped.length) lines.push('  none (import one with `advlic models import`)');
   for (const s of r.shipped) {
     const k = s.kodak;
-    lines.push(`  ${s.name.padEnd(32)} N=${s.N} M=${s.M} λ=${s.lambda} Kodak ${k.psnr.toFixed(2)} dB ${k.bpp.toFixed(3)} bpp${k.msssim !== undefined ? ` MS-SSIM ${k.msssim.toFixed(4)}` : ''}${s.defence ? ` [${s.defence}]` : ''}`);
+    lines.push(`  ${s.name.padEnd(32)} N=${s.N} M=${s.M} λ=${s.lambda} Kodak${s.kodakSet ? ` (${s.kodakSet})` : ''} ${k.psnr.toFixed(2)} dB ${k.bpp.toFixed(3)} bpp${k.msssim !== undefined ? ` MS-SSIM ${k.msssim.toFixed(4)}` : ''}${s.defence ? ` [${s.defence}]` : ''}`);
   }
   lines.push(`classical codecs (${r.classical.length}):`);
   for (const c of r.classical) lines.push(`  ${c.name.padEnd(10)} ${c.available ? 'available' : 'tool missing'}${c.tool ? ` (${c.tool})` : ''}${c.qualities.length ? ` qualities ${c.qualities.join(',')}` : ''}`);
