@@ -7,35 +7,29 @@
  *   MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184 node --import tsx bench/attack-step.ts [reps]
  * (the CLI runs with those glibc settings; see README, Performance).
  */
-import { engineInfo, initEngine, tf } from '../src/engine/index.js';
-import { gdn } from '../src/engine/ops/gdn.js';
-import { attackLoss, makeStack } from './hyperprior-stack.js';
+import { engineInfo, initEngine } from '../src/engine/index.js';
+import { attackStep } from './hyperprior-stack.js';
+import { timingStats } from './timing-stats.js';
 
 const reps = Number(process.argv[2] ?? 9);
 if (!Number.isInteger(reps) || reps < 1) throw new Error(`reps must be a positive integer, got '${process.argv[2]}'`);
 const engine = await initEngine({ engine: 'ort' });
 if (engine.name !== 'ort') throw new Error('ORT engine did not load');
 
-const stack = makeStack();
-const x = tf.randomUniform([1, 512, 768, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
-const grad = tf.grad((t: tf.Tensor) => attackLoss(stack, t as tf.Tensor4D, gdn));
-tf.tidy(() => grad(x)).dispose(); // warm-up: graph sessions are built on first use
+const { step, dispose } = attackStep();
+step(); // warm-up: graph sessions are built on first use
 const seconds: number[] = [];
 for (let r = 0; r < reps; r++) {
   const t0 = performance.now();
-  tf.tidy(() => grad(x)).dispose();
+  step();
   seconds.push((performance.now() - t0) / 1000);
 }
-x.dispose();
-const sorted = [...seconds].sort((a, b) => a - b);
-const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
+dispose();
 console.log(JSON.stringify({
   date: new Date().toISOString(),
   what: 'attack step: scale hyperprior N=128 M=192, 512x768, forward + input gradient of MSE, seconds',
   threads: engineInfo().threads,
   mallocSettings: process.env.MALLOC_MMAP_MAX_ === '0',
   reps,
-  median: round(sorted[Math.floor(reps / 2)]!),
-  best: round(sorted[0]!),
-  all: seconds.map((s) => round(s)),
+  ...timingStats(seconds),
 }, null, 1));

@@ -1,6 +1,7 @@
 import { tf } from '../src/engine/index.js';
 // As the model layers: conv + bias as one kernel (one ORT graph on the 'ort' engine).
 import { conv2dBias, conv2dTransposeBias } from '../src/engine/ops/conv.js';
+import { gdn as fusedGdn } from '../src/engine/ops/gdn.js';
 import { boundedGaussianLikelihood } from '../src/models/ops/gaussian-likelihood.js';
 
 /**
@@ -74,4 +75,15 @@ export function attackLoss(stack: Stack, x: tf.Tensor4D, gdnFn: GdnFn): tf.Scala
   const xHat = apply(stack.gS, yHat, gdnFn);
   const mse = tf.mean(tf.squaredDifference(xHat, x));
   return tf.add(mse, tf.mul(1e-6, gaussianBits(yHat, sigma))) as tf.Scalar;
+}
+
+/**
+ * The issue's attack step, ready to time: a fresh stack and a random image (512x768 unless
+ * given), and `step()`, one forward + input gradient of attackLoss, its tensors disposed.
+ */
+export function attackStep(opts: { h?: number; w?: number; gdnFn?: GdnFn } = {}): { step: () => void; dispose: () => void } {
+  const stack = makeStack();
+  const x = tf.randomUniform([1, opts.h ?? 512, opts.w ?? 768, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
+  const grad = tf.grad((t: tf.Tensor) => attackLoss(stack, t as tf.Tensor4D, opts.gdnFn ?? fusedGdn));
+  return { step: () => tf.tidy(() => grad(x)).dispose(), dispose: () => x.dispose() };
 }

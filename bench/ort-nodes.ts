@@ -12,17 +12,14 @@ import { join } from 'node:path';
 const reps = Number(process.argv[2] ?? 2);
 const dir = mkdtempSync(join(tmpdir(), 'ortprof-'));
 process.env.ADVLIC_ORT_PROFILE = dir;
-const { initEngine, tf } = await import('../src/engine/index.js');
-const { gdn } = await import('../src/engine/ops/gdn.js');
+const { initEngine } = await import('../src/engine/index.js');
 const { endOrtProfiling } = await import('../src/engine/ort/runtime.js');
-const { attackLoss, makeStack } = await import('./hyperprior-stack.js');
+const { attackStep } = await import('./hyperprior-stack.js');
 
 await initEngine({ engine: 'ort' });
-const stack = makeStack();
-const x = tf.randomUniform([1, 512, 768, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
-const grad = tf.grad((t: tf.Tensor) => attackLoss(stack, t as tf.Tensor4D, gdn));
+const { step } = attackStep();
 const t0 = performance.now();
-for (let r = 0; r <= reps; r++) tf.tidy(() => grad(x)).dispose();
+for (let r = 0; r <= reps; r++) step();
 const stepMs = (performance.now() - t0) / (reps + 1);
 endOrtProfiling();
 

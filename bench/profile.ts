@@ -10,8 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { initEngine, tf } from '../src/engine/index.js';
-import { gdn } from '../src/engine/ops/gdn.js';
-import { attackLoss, makeStack } from './hyperprior-stack.js';
+import { attackStep } from './hyperprior-stack.js';
 
 const { values: a, positionals } = parseArgs({
   allowPositionals: true,
@@ -50,13 +49,11 @@ instrument('ort');
 const reps = Number(a.reps);
 
 async function attack(): Promise<number> {
-  const stack = makeStack();
-  const x = tf.randomUniform([1, Number(a.h), Number(a.w), 3], 0, 1, 'float32', 9) as tf.Tensor4D;
-  const grad = tf.grad((t: tf.Tensor) => attackLoss(stack, t as tf.Tensor4D, gdn));
-  tf.tidy(() => grad(x)).dispose();
+  const { step } = attackStep({ h: Number(a.h), w: Number(a.w) });
+  step();
   stats.clear();
   const t0 = performance.now();
-  for (let i = 0; i < reps; i++) tf.tidy(() => grad(x)).dispose();
+  for (let i = 0; i < reps; i++) step();
   return (performance.now() - t0) / reps;
 }
 

@@ -17,8 +17,7 @@ import { conv2dBias, conv2dTransposeBias } from '../src/engine/ops/conv.js';
 import { col2imSettings } from '../src/engine/ort/kernels/col2im.js';
 import { GraphBuilder } from '../src/engine/ort/onnx.js';
 import { runGraph } from '../src/engine/ort/runtime.js';
-import { gdn } from '../src/engine/ops/gdn.js';
-import { attackLoss, makeStack } from './hyperprior-stack.js';
+import { attackStep } from './hyperprior-stack.js';
 
 const { values: a } = parseArgs({
   options: { reps: { type: 'string', default: '15' }, train: { type: 'boolean', default: false }, attack: { type: 'string' } },
@@ -33,15 +32,13 @@ if (a.attack) {
 
 /** Attack steps (forward + input gradient) alternated with the col2im path on and off. */
 function attackAB(rounds: number): void {
-  const stack = makeStack();
-  const img = tf.randomUniform([1, 512, 768, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
-  const grad = tf.grad((t: tf.Tensor) => attackLoss(stack, t as tf.Tensor4D, gdn));
+  const { step } = attackStep();
   const t: Record<string, number[]> = { col2im: [], blocked: [] };
   for (let r = -1; r < rounds; r++) {
     for (const [name, enabled] of [['col2im', true], ['blocked', false]] as const) {
       col2imSettings.enabled = enabled;
       const t0 = performance.now();
-      tf.tidy(() => grad(img)).dispose();
+      step();
       if (r >= 0) t[name]!.push((performance.now() - t0) / 1000);
     }
   }
