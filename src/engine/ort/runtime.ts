@@ -19,7 +19,6 @@ let TensorCtor: OrtTensorCtor | undefined;
 let threads = 1;
 const sessions = new Map<string, NativeSession>();
 let runs = 0;
-let outputBytes = 0;
 let copiesSkipped = 0;
 
 /** Loads the native binding once; throws if onnxruntime-node is unusable here. */
@@ -156,7 +155,6 @@ export function runGraph(
   });
   runSession(session, feeds, fetches);
   runs++;
-  for (const o of outs) outputBytes += o.byteLength;
   return outs;
 }
 
@@ -178,20 +176,10 @@ export function runGraphInto(
   outputs.forEach((y, i) => (fetches[`out${i}`] = new T('float32', y.data, y.shape)));
   runSession(session, feeds, fetches);
   runs++;
-  for (const o of outputs) outputBytes += o.data.byteLength;
 }
 
 export function sessionCount(): number {
   return sessions.size;
-}
-
-/**
- * Bytes of graph outputs so far. The binding returns every output as a fresh copy (a new
- * zero-filled ArrayBuffer, discarded here), also for preallocated outputs: this is the volume
- * of that copying, and of the external memory that drives V8's garbage collections.
- */
-export function ortOutputBytes(): number {
-  return outputBytes;
 }
 
 /** Number of ORT graph runs so far (tests use it to prove a kernel did not fall back). */
