@@ -47,14 +47,14 @@ export function bdPsnr(anchor: readonly RdPoint[], test: readonly RdPoint[]): nu
  */
 export function pointRateDelta(anchor: readonly RdPoint[], point: RdPoint): number {
   const a = checked(anchor, 'anchor');
-  const [p] = checked([point, point], 'test');
+  const p = checkedPoint(point, 'test');
   const lo = Math.min(...a.map((q) => q.psnr));
   const hi = Math.max(...a.map((q) => q.psnr));
-  if (!(p!.psnr >= lo && p!.psnr <= hi)) {
-    throw new ConfigError(`BD metrics: PSNR ${p!.psnr.toFixed(2)} dB is outside the anchor curve's range ${lo.toFixed(2)}–${hi.toFixed(2)} dB`);
+  if (!(p.psnr >= lo && p.psnr <= hi)) {
+    throw new ConfigError(`BD metrics: PSNR ${p.psnr.toFixed(2)} dB is outside the anchor curve's range ${lo.toFixed(2)}–${hi.toFixed(2)} dB`);
   }
   const fit = fitPolynomial(a.map((q) => q.psnr), a.map((q) => Math.log10(q.bpp)));
-  return (p!.bpp / Math.pow(10, fit.at(p!.psnr)) - 1) * 100;
+  return (p.bpp / Math.pow(10, fit.at(p.psnr)) - 1) * 100;
 }
 
 /** Mean of (fit_test − fit_anchor) over the overlap of the two x ranges. */
@@ -114,10 +114,12 @@ function solve(A: number[][], b: number[]): number[] {
 
 function checked(points: readonly RdPoint[], which: string): RdPoint[] {
   if (points.length < 2) throw new ConfigError(`BD metrics: the ${which} curve needs at least 2 RD points (4 for the cubic fit), got ${points.length}`);
-  for (const p of points) {
-    if (!(p.bpp > 0) || !Number.isFinite(p.bpp) || !Number.isFinite(p.psnr)) {
-      throw new ConfigError(`BD metrics: bad ${which} point (bpp ${p.bpp}, psnr ${p.psnr}): need bpp > 0 and finite PSNR`);
-    }
+  return points.map((p) => checkedPoint(p, which));
+}
+
+function checkedPoint(p: RdPoint, which: string): RdPoint {
+  if (!(p.bpp > 0) || !Number.isFinite(p.bpp) || !Number.isFinite(p.psnr)) {
+    throw new ConfigError(`BD metrics: bad ${which} point (bpp ${p.bpp}, psnr ${p.psnr}): need bpp > 0 and finite PSNR`);
   }
-  return [...points];
+  return p;
 }

@@ -130,7 +130,6 @@ export class ParamStore {
   }
 }
 
-/** A float32 buffer holding one constant (CompressAI's `bound`, `pedestal`, …; shape [1]). */
 /**
  * A strictly positive constant buffer (a likelihood lower bound, a GDN pedestal). A stored 0
  * cannot be a real value of these: it is an fp16 underflow (1e-9 and 2^-36 round to 0; weight
@@ -143,6 +142,7 @@ export function positiveConstantBuffer(get: () => number, set: (v: number) => vo
   });
 }
 
+/** A float32 buffer holding one constant (CompressAI's `bound`, `pedestal`, …; shape [1]). */
 export function scalarBuffer(get: () => number, set: (v: number) => void): BufferEntry {
   return {
     get: () => ({ shape: [1], dtype: 'float32', data: Float32Array.of(get()) }),
