@@ -21,7 +21,8 @@ export interface Codec {
 export type QuantMode =
   | 'noise' // additive uniform noise U(-0.5, 0.5): training
   | 'ste' // straight-through rounding (forward = inference rounding, gradient 1): attacks
-  | 'round'; // hard rounding with median/mean offsets, zero gradient: inference
+  | 'round' // hard rounding with median/mean offsets, zero gradient: inference
+  | 'mixed'; // likelihoods at y + U(-0.5, 0.5), the decoder fed straight-through round(y): training (Minnen & Singh 2020)
 
 export interface CodecForward {
   /** Reconstruction, same shape as the input, NOT clamped (clamp when judging). */

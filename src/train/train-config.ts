@@ -26,6 +26,12 @@ export const TrainConfigSchema = z.object({
   auxLr: z.number().positive(),
   /** Global-norm gradient clipping; 0 disables. */
   clip: z.number().nonnegative(),
+  /**
+   * Quantization proxy of the training forward: 'noise' (CompressAI's, y + U for rate and
+   * decoder) or 'mixed' (noise for the rate, straight-through rounding for the decoder, so g_s
+   * trains on the values it decodes). Absent in checkpoints written before it existed: 'noise'.
+   */
+  quantizer: z.enum(['noise', 'mixed']).default('noise'),
   /** 'constant' | 'step:EVERY[:FACTOR]' | 'plateau[:PATIENCE[:FACTOR]]' (see lr-schedule.ts). */
   schedule: z.string().min(1),
   seed: z.number().int().nonnegative(),
@@ -61,6 +67,7 @@ export const TRAIN_DEFAULTS = {
   auxLr: 1e-3,
   clip: 1.0,
   schedule: 'constant',
+  quantizer: 'noise',
   seed: 0,
   valData: '../shared/data/kodak',
   valCount: 4,

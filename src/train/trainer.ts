@@ -192,7 +192,7 @@ export class Trainer {
     const x = tf.tensor4d(batch, [cfg.batch, cfg.crop, cfg.crop, 3]);
     let kept: { bpp: tf.Scalar; mse: tf.Scalar; msssim?: tf.Scalar } | undefined;
     const main = tf.variableGrads(() => {
-      const terms = rdLoss(model.forward(x, 'noise'), x, cfg.lambda, cfg.metric);
+      const terms = rdLoss(model.forward(x, cfg.quantizer), x, cfg.lambda, cfg.metric);
       kept = { bpp: tf.keep(terms.bpp), mse: tf.keep(terms.mse), ...(terms.msSsim ? { msssim: tf.keep(terms.msSsim) } : {}) };
       return terms.loss;
     }, this.mainVars.map(([, v]) => v));

@@ -54,3 +54,28 @@ test('GaussianConditional.buildIndexes: first table entry ≥ the scale, bounded
   const idx = gc.buildIndexes(Float32Array.of(0.01, t[0]!, t[0]! * 1.0001, t[10]!, 300));
   assert.deepEqual(Array.from(idx), [0, 0, 1, 10, 63]);
 });
+
+/** A noise source that always adds the same offset, so the noisy value is known. */
+const constantNoise = (v: number) => ({ uniform: (shape: number[]) => tf.fill(shape, v) });
+
+test("'mixed' quantization: the decoder gets round(y) with gradient 1, the rate is taken at the noisy y", () => {
+  const y = tf.tensor4d([0.3, -1.7, 2.4, 0.6, -0.2, 5.1], [1, 1, 2, 3]);
+  const scales = tf.fill([1, 1, 2, 3], 1.5) as tf.Tensor4D;
+  const noise = constantNoise(0.25);
+  const gc = new GaussianConditional(new ParamStore(), 'gc');
+  const mixed = gc.forward(y, scales, undefined, 'mixed', noise);
+  assert.deepEqual(Array.from(mixed.yHat.dataSync()), [0, -2, 2, 1, -0, 5]);
+  const noisy = gc.forward(y, scales, undefined, 'noise', noise);
+  const rounded = gc.forward(y, scales, undefined, 'round', noise);
+  assert.deepEqual(Array.from(mixed.likelihood.dataSync()), Array.from(noisy.likelihood.dataSync()));
+  assert.notDeepEqual(Array.from(mixed.likelihood.dataSync()), Array.from(rounded.likelihood.dataSync()));
+  const grad = tf.grad((v: tf.Tensor4D) => tf.sum(gc.forward(v, scales, undefined, 'mixed', noise).yHat))(y);
+  assert.deepEqual(Array.from(grad.dataSync()), [1, 1, 1, 1, 1, 1]);
+
+  const eb = new EntropyBottleneck(new ParamStore(), 'eb', 3, seededRandom(4));
+  const ebMixed = eb.forward(y, 'mixed', noise);
+  const medians = eb.quantiles.dataSync().filter((_, i) => i % 3 === 1);
+  const expected = Array.from(y.dataSync(), (v, i) => Math.round(v - medians[i % 3]!) + medians[i % 3]!);
+  Array.from(ebMixed.yHat.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-5, `EB ŷ[${i}] ${v} vs ${expected[i]}`));
+  assert.deepEqual(Array.from(ebMixed.likelihood.dataSync()), Array.from(eb.forward(y, 'noise', noise).likelihood.dataSync()));
+});

@@ -59,6 +59,21 @@ test('a few training steps lower the RD loss', async () => {
   }
 });
 
+test("--quantizer mixed trains the decoder on rounded latents: the rounded loss drops, and resume keeps the quantizer", async () => {
+  const cfg = tinyConfig(data, join(root, 'mixed'), { lr: 1e-2, crop: 64, batch: 1, quantizer: 'mixed' });
+  const t = await Trainer.create(cfg);
+  const { images } = await loadImageFolder(data);
+  const before = fixedBatchLoss(t, images);
+  await runSteps(t, 12);
+  const after = fixedBatchLoss(t, images);
+  assert.ok(after < 0.85 * before, `fixed-batch rounded loss ${before.toFixed(2)} → ${after.toFixed(2)} should drop by 15 %+`);
+  await t.saveCheckpoint();
+  t.dispose();
+  const resumed = await Trainer.resume(join(cfg.out, 'checkpoint.ckpt'));
+  assert.equal(resumed.cfg.quantizer, 'mixed');
+  resumed.dispose();
+});
+
 test('checkpoint → resume continues the same run exactly (losses, step, optimizer state)', async () => {
   const cfg = tinyConfig(data, join(root, 'straight'), { crop: 64, batch: 1 });
   const straight = await Trainer.create(cfg);

@@ -28,6 +28,7 @@ interface TrainFlags {
   auxLr: string;
   clip: string;
   lrSchedule: string;
+  quantizer: string;
   seed: string;
   valData?: string;
   valCount: string;
@@ -50,6 +51,11 @@ function num(flag: string, value: string | undefined, opts: { int?: boolean; min
     throw new UsageError(`--${flag} must be ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}, got '${value}'`);
   }
   return v;
+}
+
+function quantizerFlag(s: string): TrainConfig['quantizer'] {
+  if (s !== 'noise' && s !== 'mixed') throw new UsageError(`--quantizer must be noise or mixed, got '${s}'`);
+  return s;
 }
 
 /** Defaults are relative to the package (../shared/...), user paths to the working directory. */
@@ -85,6 +91,7 @@ function buildConfig(o: TrainFlags, command: string): TrainConfig {
     auxLr: num('aux-lr', o.auxLr, { min: 0 }),
     clip: num('clip', o.clip, { min: 0 }),
     schedule: o.lrSchedule,
+    quantizer: quantizerFlag(o.quantizer),
     seed: num('seed', o.seed, { int: true, min: 0 }),
     valData: o.valData ? resolve(o.valData) : fromRoot(TRAIN_DEFAULTS.valData),
     valCount: num('val-count', o.valCount, { int: true, min: 0 }),
@@ -134,6 +141,7 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--aux-lr <lr>', 'entropy-bottleneck quantile learning rate (aux Adam)', String(d.auxLr))
     .option('--clip <norm>', 'clip gradients to this global L2 norm; 0 disables', String(d.clip))
     .option('--lr-schedule <s>', 'constant | step:EVERY[:FACTOR] | plateau[:PATIENCE[:FACTOR]]', d.schedule)
+    .option('--quantizer <q>', 'training quantization proxy: noise (CompressAI) or mixed (noise for the rate, straight-through rounding for the decoder)', d.quantizer)
     .option('--seed <n>', 'seed for init, crops and noise', String(d.seed))
     .option('--val-data <dir>', `validation images (default ${d.valData})`)
     .option('--val-count <n>', 'validation images (first n, sorted); 0 disables periodic validation', String(d.valCount))

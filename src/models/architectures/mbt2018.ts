@@ -115,9 +115,9 @@ export class JointAutoregressiveHierarchicalPriors extends CompressionModel {
   }
 
   /**
-   * As CompressAI: ŷ = quantize(y) without means ('noise': y + U; 'round': round(y); 'ste':
-   * straight-through round(y)) feeds the context model and g_s; the likelihood of y is taken
-   * at its mean-shifted quantization (a second noise draw in 'noise' mode).
+   * As CompressAI: ŷ = quantize(y) without means ('noise': y + U; 'round': round(y); 'ste' and
+   * 'mixed': straight-through round(y)) feeds the context model and g_s; the likelihood of y is
+   * taken at its mean-shifted quantization (a second noise draw in 'noise' and 'mixed' mode).
    */
   forward(x: tf.Tensor4D, mode: QuantMode): ModelForward {
     return tf.tidy(() => {

@@ -5,7 +5,7 @@ import { buildQuantizedCdfTable } from '../../entropy/cdf.js';
 import { type ParamStore, positiveConstantBuffer } from '../param-store.js';
 import { uniformArray } from '../init.js';
 import { lowerBound } from '../ops/lower-bound.js';
-import { quantize } from '../ops/quantize.js';
+import { likelihoodInput, quantize } from '../ops/quantize.js';
 import { stopGradient } from '../ops/ste-round.js';
 import type { NoiseSource } from '../ops/noise.js';
 import { CdfBuffers } from './cdf-buffers.js';
@@ -87,8 +87,9 @@ export class EntropyBottleneck {
   /** Quantized latents and their likelihoods (lower-bounded), NHWC. */
   forward(y: tf.Tensor4D, mode: QuantMode, noise?: NoiseSource): { yHat: tf.Tensor4D; likelihood: tf.Tensor4D } {
     return tf.tidy(() => {
-      const yHat = quantize(y, mode, this.medians(), noise);
-      const lik = this.likelihood(toChannelRows(yHat)).likelihood;
+      const medians = this.medians();
+      const yHat = quantize(y, mode, medians, noise);
+      const lik = this.likelihood(toChannelRows(likelihoodInput(y, yHat, mode, medians, noise))).likelihood;
       return { yHat, likelihood: lowerBound(fromChannelRows(lik, yHat.shape), this.likelihoodBound) };
     });
   }

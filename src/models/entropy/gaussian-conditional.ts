@@ -3,7 +3,7 @@ import type { QuantMode } from '../../codec/types.js';
 import { ransDecodeWithIndexes, ransEncodeWithIndexes } from '../../entropy/rans.js';
 import { buildGaussianConditionalTables } from '../../entropy/cdf.js';
 import { scalarBuffer, type ParamStore, positiveConstantBuffer } from '../param-store.js';
-import { quantize } from '../ops/quantize.js';
+import { likelihoodInput, quantize } from '../ops/quantize.js';
 import { boundedGaussianLikelihood, SCALE_BOUND } from '../ops/gaussian-likelihood.js';
 import type { NoiseSource } from '../ops/noise.js';
 import { CdfBuffers } from './cdf-buffers.js';
@@ -62,7 +62,8 @@ export class GaussianConditional {
   ): { yHat: tf.Tensor4D; likelihood: tf.Tensor4D } {
     return tf.tidy(() => {
       const yHat = quantize(y, mode, means, noise);
-      return { yHat, likelihood: boundedGaussianLikelihood(yHat, scales, means, this.lowerBoundScale, this.likelihoodBound) };
+      const atValue = likelihoodInput(y, yHat, mode, means, noise);
+      return { yHat, likelihood: boundedGaussianLikelihood(atValue, scales, means, this.lowerBoundScale, this.likelihoodBound) };
     });
   }
 
