@@ -10,6 +10,7 @@ import { readImage } from '../../src/image/index.js';
 import { imageToTensor } from '../../src/image/tensor.js';
 import { AdvTrainer } from '../../src/defenses/adv-train/adv-trainer.js';
 import { attackedLoss, goalSpec } from '../../src/defenses/adv-train/batch-pgd.js';
+import { RobustSelector, robustnessPoint } from '../../src/defenses/adv-train/robust-selection.js';
 import { ManifestSchema } from '../../src/models/weights/manifest.js';
 import { SHARED_DIR } from '../../src/shared-data.js';
 
@@ -75,6 +76,78 @@ test('adversarial fine-tuning lowers the attacked RD loss on held-out crops, bel
     reloaded.dispose();
   } finally {
     tf.dispose(crops);
+    await rm(out, { recursive: true, force: true });
+  }
+});
+
+test('--select-every: the most robust checkpoint on held-out crops is written (the base counts), recorded in robust-val.csv and the manifest, kept across resume', { skip }, async () => {
+  const out = await mkdtemp(join(tmpdir(), 'advsel-'));
+  try {
+    const req = {
+      model: CKPT, quality: 1, lambda: 0.0018, goal: 'both' as const, eps: 8 / 255, attackSteps: 2, mix: 0.5,
+      steps: 4, batch: 2, crop: 64, lr: 1e-3, data: DATA, dataLimit: 4, valData: KODAK, valCount: 1, valCrop: 64, ckptEvery: 2, logEvery: 1,
+      selectEvery: 2, selectData: KODAK, selectCount: 2, selectCrop: 64, selectSteps: 3, out,
+    };
+    const t1 = await AdvTrainer.create(req);
+    await t1.run();
+    t1.dispose();
+    // Resume to 6 steps: the history (0, 2, 4) and the best weights come back from the checkpoint.
+    const t2 = await AdvTrainer.resume(join(out, 'advtrain.ckpt'), { steps: 6 });
+    const summary = await t2.run();
+    t2.dispose();
+    const history = summary.selection!;
+    assert.deepEqual(history.map((p) => p.step), [0, 2, 4, 6]);
+    const best = history.reduce((a, b) => (b.attacked < a.attacked ? b : a));
+    assert.equal(summary.selectedStep, best.step);
+    const csv = (await readFile(join(out, 'robust-val.csv'), 'utf8')).trim().split('\n');
+    assert.deepEqual(csv.slice(1).map((l) => Number(l.split(',')[0])), [0, 2, 4, 6]);
+
+    // The written weights are the selected step's: re-measuring them gives its attacked loss.
+    const written = await LearnedCodec.fromWeightsFile(summary.weightsPath);
+    const crops = (await Promise.all(['kodim01.png', 'kodim02.png'].map((f) => readImage(join(KODAK, f), { warn: () => {} })))).map((img) => {
+      const x = imageToTensor(img);
+      const c = tf.slice(x, [0, Math.floor((img.height - 64) / 2), Math.floor((img.width - 64) / 2), 0], [1, 64, 64, 3]) as tf.Tensor4D;
+      x.dispose();
+      return c;
+    });
+    const again = robustnessPoint(written, crops, { every: 2, goal: 'both', lambda: 0.0018, eps: 8 / 255, attackSteps: 3, seed: 0 + 0x5e1 });
+    tf.dispose(crops);
+    written.dispose();
+    assert.ok(Math.abs(again.attacked - best.attacked) < 1e-3 * best.attacked, `written weights: attacked ${again.attacked} vs the selected step's ${best.attacked}`);
+
+    const manifest = ManifestSchema.parse(JSON.parse(await readFile(summary.manifestPath, 'utf8')));
+    assert.equal(manifest.steps, best.step);
+    const sel = manifest.defence?.details?.selection as { selectedStep: number; trainedSteps: number };
+    assert.equal(sel.selectedStep, best.step);
+    assert.equal(sel.trainedSteps, 6);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});
+
+test('RobustSelector keeps the earlier weights when later ones are less robust', { skip }, async () => {
+  const out = await mkdtemp(join(tmpdir(), 'advsel2-'));
+  const codec = await LearnedCodec.fromWeightsFile(CKPT, 1);
+  const crops = await heldOut();
+  const settings = { every: 1, goal: 'both' as const, lambda: 0.0018, eps: 8 / 255, attackSteps: 2, seed: 3 };
+  const selector = new RobustSelector(settings, crops, out);
+  try {
+    const baseSd = codec.model.stateDict();
+    await selector.observe(0, codec, () => codec.model.stateDict());
+    // Damage the synthesis transform's first layer: reconstructions (and so the RD cost) get worse.
+    const damaged = new Map(baseSd);
+    for (const [k, t] of baseSd) if (k.startsWith('g_s.0.') && k.endsWith('weight')) damaged.set(k, { ...t, data: Float32Array.from(t.data as Float32Array, (v) => v * 3) });
+    codec.model.loadStateDict(damaged);
+    const worse = await selector.observe(1, codec, () => codec.model.stateDict());
+    assert.ok(worse.attacked > selector.state.history[0]!.attacked, 'the damaged weights are less robust');
+    assert.equal(selector.state.bestStep, 0);
+    const kept = selector.bestWeights!;
+    for (const [k, t] of baseSd) assert.deepEqual(Array.from(kept.get(k)!.data as Float32Array), Array.from(t.data as Float32Array), k);
+    assert.equal(selector.due(1), false);
+    assert.equal(selector.due(2), true);
+  } finally {
+    selector.dispose();
+    codec.dispose();
     await rm(out, { recursive: true, force: true });
   }
 });

@@ -93,3 +93,21 @@ test('advlic defend adv-train writes weights + manifest (defence field) and resu
     await rm(out, { recursive: true, force: true });
   }
 });
+
+test('advlic defend adv-train --select-every: refuses a selection crop the model cannot take, names the selected step otherwise', { skip: skip || (!existsSync(`${SHARED_DIR}/data/train/bsds500`) && 'missing BSDS') }, async () => {
+  const out = await mkdtemp(join(tmpdir(), 'defend-sel-'));
+  const args = ['defend', 'adv-train', '--out', out, '--no-progress', '--model', TINY_HYPERPRIOR, '--quality', '1', '--steps', '1', '--train-steps', '1', '--batch', '2',
+    '--crop', '64', '--data', `${SHARED_DIR}/data/train/bsds500`, '--data-limit', '2', '--val-data', KODAK, '--val-count', '1', '--val-crop', '64',
+    '--select-every', '1', '--select-data', KODAK, '--select-count', '1', '--select-steps', '1'];
+  try {
+    const bad = await runCli([...args, '--select-crop', '100']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /selection crop 100x100 is not a multiple of 64/);
+    assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
+    const ok = await runCli([...args, '--select-crop', '64']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /most robust on the held-out crops: step [01] /);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});

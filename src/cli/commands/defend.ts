@@ -37,6 +37,11 @@ interface AdvTrainFlags {
   valData: string;
   valCount: string;
   valCrop: string;
+  selectEvery: string;
+  selectData: string;
+  selectCount: string;
+  selectCrop: string;
+  selectSteps: string;
   ckptEvery: string;
   out: string;
   resume?: string | boolean;
@@ -117,8 +122,13 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--val-data <dir>', 'validation images (manifest PSNR/bpp)', ADV_TRAIN_DEFAULTS.valData)
     .option('--val-count <n>', 'validation images', String(ADV_TRAIN_DEFAULTS.valCount))
     .option('--val-crop <px>', 'centre-crop validation images (0: full)', String(ADV_TRAIN_DEFAULTS.valCrop))
+    .option('--select-every <k>', 'keep the most robust weights: attack held-out crops every k steps and at step 0 (0: off, write the last)', String(ADV_TRAIN_DEFAULTS.selectEvery))
+    .option('--select-data <dir>', 'held-out images for the selection (not the evaluation set)', ADV_TRAIN_DEFAULTS.selectData)
+    .option('--select-count <n>', 'selection crops', String(ADV_TRAIN_DEFAULTS.selectCount))
+    .option('--select-crop <px>', 'selection centre-crop size (a multiple of 64)', String(ADV_TRAIN_DEFAULTS.selectCrop))
+    .option('--select-steps <n>', 'PGD steps of the selection attack (full ε)', String(ADV_TRAIN_DEFAULTS.selectSteps))
     .option('--ckpt-every <n>', 'checkpoint interval', String(ADV_TRAIN_DEFAULTS.ckptEvery))
-    .requiredOption('--out <dir>', 'output folder (weights, manifest, checkpoint, metrics.csv)')
+    .requiredOption('--out <dir>', 'output folder (weights, manifest, checkpoint, metrics.csv, robust-val.csv)')
     .option('--resume [checkpoint]', `continue a run exactly (default: OUT/${ADV_CHECKPOINT_NAME})`)
     .option('--no-progress', 'no progress bar')
     .action(async (o: AdvTrainFlags, cmd: Command) => {
@@ -159,6 +169,11 @@ export function register(program: Command, ctx: () => CliContext): void {
             valData: o.valData,
             valCount: int(o.valCount, '--val-count'),
             valCrop: int(o.valCrop, '--val-crop'),
+            selectEvery: int(o.selectEvery, '--select-every'),
+            selectData: o.selectData,
+            selectCount: int(o.selectCount, '--select-count', 1),
+            selectCrop: int(o.selectCrop, '--select-crop', 64),
+            selectSteps: int(o.selectSteps, '--select-steps', 1),
             ckptEvery: int(o.ckptEvery, '--ckpt-every', 1),
             command,
           },
@@ -173,6 +188,9 @@ export function register(program: Command, ctx: () => CliContext): void {
       }
       c.print(summary, () =>
         `adversarially fine-tuned ${summary.steps} steps (${summary.stepsPerSecond.toFixed(3)} steps/s)\n` +
+        (summary.selection
+          ? `most robust on the held-out crops: step ${summary.selectedStep} (attacked loss ${summary.selection.find((p) => p.step === summary.selectedStep)!.attacked.toFixed(4)}; ${summary.selection.map((p) => `${p.step}: ${p.attacked.toFixed(4)}`).join(', ')}); its weights are written\n`
+          : '') +
         `validation: PSNR ${summary.final.psnr.toFixed(2)} dB, ${summary.final.bppReal.toFixed(4)} bpp\n` +
         `weights: ${summary.weightsPath}\nmanifest: ${summary.manifestPath}`,
       );

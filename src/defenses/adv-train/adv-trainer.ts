@@ -26,6 +26,7 @@ import { baseWeightsPath } from './base-weights.js';
 import { batchPgd, goalSpec } from './batch-pgd.js';
 import { ADV_TRAIN_DEFAULTS, epsilonAt, parseAdvTrainConfig, type AdvTrainConfig } from './config.js';
 import { writeDefendedWeights } from './write-defended-weights.js';
+import { RobustSelector, type SelectionPoint, type SelectionState } from './robust-selection.js';
 import { resumedCommand } from '../../train/resume-command.js';
 
 interface AdvCheckpointState {
@@ -38,12 +39,14 @@ interface AdvCheckpointState {
   auxAdamStep: number;
   elapsed: number;
   codeVersion: string;
+  /** Robustness-selection history and best step (its weights under `best/`); absent when off. */
+  selection?: SelectionState;
 }
 
 export type AdvTrainRequest = Partial<AdvTrainConfig> & Pick<AdvTrainConfig, 'model' | 'out'> & { quality?: number; lambda?: number };
 
-/** The same summary as a plain training run. */
-export type AdvTrainSummary = TrainSummary;
+/** The same summary as a plain training run, plus the step whose weights were written. */
+export type AdvTrainSummary = TrainSummary & { selectedStep: number; selection?: SelectionPoint[] };
 
 export const ADV_CHECKPOINT_NAME = 'advtrain.ckpt';
 
@@ -75,6 +78,7 @@ export class AdvTrainer {
     private readonly progress: TrainProgress,
     public step: number,
     private readonly elapsedBefore: number,
+    private readonly selector: RobustSelector | undefined,
   ) {
     this.mainVars = [...model.parameters()];
     this.auxVars = [...model.auxParameters()];
@@ -124,6 +128,7 @@ export class AdvTrainer {
     const valImages = await loadValidationImages(cfg.valData, cfg.valCount, cfg.valCrop);
     const sd = from.resume ? pick(from.resume.tensors, 'model/') : from.base!;
     const model = createModel(inferConfigFromStateDict(sd));
+    let selector: RobustSelector | undefined;
     try {
       model.loadStateDict(sd);
       const noise = new StepNoise(cfg.seed);
@@ -136,9 +141,16 @@ export class AdvTrainer {
         restoreOptimizers({ adam, auxAdam }, r.tensors, r.state);
         rng = Rng.fromState(r.state.rng);
       }
+      if (cfg.selectEvery > 0) {
+        const crops = await loadValidationImages(cfg.selectData, cfg.selectCount, cfg.selectCrop);
+        const settings = { every: cfg.selectEvery, goal: cfg.goal, lambda: cfg.lambda, eps: cfg.eps, attackSteps: cfg.selectSteps, seed: cfg.seed + 0x5e1 };
+        const best = r?.state.selection ? pick(r.tensors, 'best/') : undefined;
+        selector = RobustSelector.fromImages(settings, crops, model.alignment, cfg.out, r?.state.selection, best?.size ? best : undefined);
+      }
       const log = await MetricsLog.open(join(cfg.out, 'metrics.csv'), r?.state.step);
-      return new AdvTrainer(cfg, model, images, valImages, adam, auxAdam, rng, noise, log, progress, r?.state.step ?? 0, r?.state.elapsed ?? 0);
+      return new AdvTrainer(cfg, model, images, valImages, adam, auxAdam, rng, noise, log, progress, r?.state.step ?? 0, r?.state.elapsed ?? 0, selector);
     } catch (err) {
+      selector?.dispose();
       model.dispose();
       throw err;
     }
@@ -201,17 +213,25 @@ export class AdvTrainer {
     const { cfg } = this;
     this.progress.start(cfg.steps, this.step);
     try {
+      await this.observeRobustness();
       while (this.step < cfg.steps) {
         const r = this.trainStep();
         if (this.step % cfg.logEvery === 0) this.progress.update(this.step, { loss: r.loss, bpp: r.bpp, psnr: -10 * Math.log10(r.mse) });
+        await this.observeRobustness();
         if (this.step % cfg.ckptEvery === 0 || this.step === cfg.steps) await this.saveCheckpoint();
       }
     } finally {
       this.progress.stop();
     }
+    // With selection, the most robust weights seen are the result (possibly not the last).
+    const sel = this.selector;
+    const selectedStep = sel ? sel.state.bestStep : this.step;
+    if (sel?.bestWeights && selectedStep !== this.step) this.model.loadStateDict(sel.bestWeights);
     const final = validate(this.model, this.valImages, cfg.lambda, 'mse');
-    const { weightsPath, manifestPath } = await writeDefendedWeights(cfg, this.model, this.step, final);
+    const { weightsPath, manifestPath } = await writeDefendedWeights(cfg, this.model, selectedStep, final, sel ? { trainedSteps: this.step, history: sel.state.history } : undefined);
     return {
+      selectedStep,
+      ...(sel ? { selection: sel.state.history } : {}),
       steps: this.step,
       stepsPerSecond: this.stepsThisProcess / Math.max(this.trainTime / 1000, 1e-9),
       final,
@@ -221,9 +241,19 @@ export class AdvTrainer {
     };
   }
 
+  /** Robustness validation when due (step 0 and every selectEvery steps; no-op when off). */
+  private async observeRobustness(): Promise<void> {
+    const sel = this.selector;
+    if (!sel || !sel.due(this.step)) return;
+    const p = await sel.observe(this.step, this.codec, () => this.model.stateDict());
+    process.stderr.write(`adv-train: step ${p.step}: attacked loss ${p.attacked.toFixed(4)} (clean ${p.clean.toFixed(4)}) on ${this.cfg.selectCount} held-out crops; most robust so far: step ${sel.state.bestStep}\n`);
+  }
+
   async saveCheckpoint(): Promise<void> {
     await this.log.flush();
     const { tensors, adamStep, auxAdamStep } = packCheckpointTensors({ model: this.model, adam: this.adam, auxAdam: this.auxAdam });
+    const best = this.selector?.bestWeights;
+    if (best) for (const [k, t] of best) tensors.set(`best/${k}`, t);
     const state: AdvCheckpointState = {
       kind: 'advlic-advtrain-checkpoint',
       version: 1,
@@ -234,6 +264,7 @@ export class AdvTrainer {
       auxAdamStep,
       elapsed: this.elapsedBefore + this.trainTime / 1000,
       codeVersion: codeVersion(),
+      ...(this.selector ? { selection: this.selector.state } : {}),
     };
     await writeCheckpointFile(this.checkpointPath, { state, tensors });
   }
@@ -244,6 +275,7 @@ export class AdvTrainer {
   }
 
   dispose(): void {
+    this.selector?.dispose();
     this.adam.dispose();
     this.auxAdam.dispose();
     this.model.dispose();

@@ -39,6 +39,17 @@ export const AdvTrainConfigSchema = z.object({
   valData: z.string().min(1),
   valCount: z.number().int().nonnegative(),
   valCrop: z.number().int().nonnegative(),
+  /**
+   * Robustness-validated selection (robust-selection.ts): every selectEvery steps (0: off, the
+   * last weights are written) PGD-`selectSteps` at the full ε on `selectCount` centre crops of
+   * `selectCrop`² from `selectData`; the most robust weights are written. Absent in older
+   * checkpoints: off.
+   */
+  selectEvery: z.number().int().nonnegative().default(0),
+  selectData: z.string().min(1).default('../shared/data/eval/sun_hays80'),
+  selectCount: z.number().int().positive().default(4),
+  selectCrop: z.number().int().positive().default(256),
+  selectSteps: z.number().int().positive().default(10),
   ckptEvery: z.number().int().positive(),
   logEvery: z.number().int().positive(),
   out: z.string().min(1),
@@ -66,6 +77,11 @@ export const ADV_TRAIN_DEFAULTS = {
   valData: '../shared/data/kodak',
   valCount: 2,
   valCrop: 256,
+  selectEvery: 0,
+  selectData: '../shared/data/eval/sun_hays80',
+  selectCount: 4,
+  selectCrop: 256,
+  selectSteps: 10,
   ckptEvery: 50,
   logEvery: 5,
 } as const;

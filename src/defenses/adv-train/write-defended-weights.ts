@@ -7,6 +7,7 @@ import { writeSafetensors } from '../../models/weights/safetensors.js';
 import type { LearnedModel } from '../../models/types.js';
 import type { ValidationResult } from '../../train/validate.js';
 import type { AdvTrainConfig } from './config.js';
+import type { SelectionPoint } from './robust-selection.js';
 
 /** "bmshj2018-hyperprior-q3-advtrain": resolves as the shipped variant "bmshj2018-hyperprior@3:advtrain". */
 export function advWeightsStem(arch: string, quality: number): string {
@@ -23,6 +24,7 @@ export async function writeDefendedWeights(
   model: LearnedModel,
   steps: number,
   final: ValidationResult,
+  selection?: { trainedSteps: number; history: SelectionPoint[] },
 ): Promise<{ weightsPath: string; manifestPath: string; manifest: WeightsManifest }> {
   const { arch, N, M } = model.config;
   const stem = advWeightsStem(arch, cfg.quality);
@@ -60,6 +62,16 @@ export async function writeDefendedWeights(
         crop: cfg.crop,
         lr: cfg.lr,
         validation: { images: final.images, crop: cfg.valCrop },
+        ...(selection
+          ? {
+              selection: {
+                method: `most robust of the checkpoints every ${cfg.selectEvery} steps (step 0 = base): PGD-${cfg.selectSteps} at ε=${cfg.eps.toFixed(5)} on ${cfg.selectCount} centre crops of ${cfg.selectCrop}² from ${cfg.selectData}`,
+                trainedSteps: selection.trainedSteps,
+                selectedStep: steps,
+                history: selection.history,
+              },
+            }
+          : {}),
       },
     },
   } satisfies WeightsManifest);
