@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 
+/** Robustness selection's defaults: the CLI's, and the schema's for checkpoints written before it. */
+const SELECTION_DEFAULTS = {
+  selectEvery: 0,
+  selectData: '../shared/data/eval/sun_hays80',
+  selectCount: 4,
+  selectCrop: 256,
+  selectSteps: 10,
+} as const;
+
 /**
  * An adversarial fine-tuning run (Madry-style, for codecs): each step, a batch of crops is
  * drawn; a fraction `mix` of it is replaced by PGD examples crafted against the CURRENT
@@ -45,11 +54,11 @@ export const AdvTrainConfigSchema = z.object({
    * `selectCrop`² from `selectData`; the most robust weights are written. Absent in older
    * checkpoints: off.
    */
-  selectEvery: z.number().int().nonnegative().default(0),
-  selectData: z.string().min(1).default('../shared/data/eval/sun_hays80'),
-  selectCount: z.number().int().positive().default(4),
-  selectCrop: z.number().int().positive().default(256),
-  selectSteps: z.number().int().positive().default(10),
+  selectEvery: z.number().int().nonnegative().default(SELECTION_DEFAULTS.selectEvery),
+  selectData: z.string().min(1).default(SELECTION_DEFAULTS.selectData),
+  selectCount: z.number().int().positive().default(SELECTION_DEFAULTS.selectCount),
+  selectCrop: z.number().int().positive().default(SELECTION_DEFAULTS.selectCrop),
+  selectSteps: z.number().int().positive().default(SELECTION_DEFAULTS.selectSteps),
   ckptEvery: z.number().int().positive(),
   logEvery: z.number().int().positive(),
   out: z.string().min(1),
@@ -77,11 +86,7 @@ export const ADV_TRAIN_DEFAULTS = {
   valData: '../shared/data/kodak',
   valCount: 2,
   valCrop: 256,
-  selectEvery: 0,
-  selectData: '../shared/data/eval/sun_hays80',
-  selectCount: 4,
-  selectCrop: 256,
-  selectSteps: 10,
+  ...SELECTION_DEFAULTS,
   ckptEvery: 50,
   logEvery: 5,
 } as const;

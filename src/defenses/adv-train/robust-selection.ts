@@ -6,7 +6,7 @@ import { buildObjective } from '../../attacks/objectives.js';
 import type { DifferentiableCodec } from '../../codec/types.js';
 import { imageToTensor, type RgbImage } from '../../image/index.js';
 import type { StateDict } from '../../models/weights/types.js';
-import { batchPgd, goalSpec, type AdvGoal } from './batch-pgd.js';
+import { attackedLoss, goalSpec, type AdvGoal } from './batch-pgd.js';
 
 /**
  * Robustness-validated checkpoint selection. Robustness under adversarial training is not
@@ -42,21 +42,15 @@ export interface SelectionState {
 export const SELECTION_CSV = 'robust-val.csv';
 
 /**
- * Mean objective over the crops, clean and after a `steps`-step PGD ('ste' forward, as the
- * evaluation's attacks; 'round' forward to measure). Deterministic for a given seed.
+ * Mean objective over the crops, clean and after a `steps`-step PGD (attackedLoss with a 'ste'
+ * forward, as the evaluation's attacks; 'round' forward to measure). Deterministic for a seed.
  */
 export function robustnessPoint(codec: DifferentiableCodec, crops: readonly tf.Tensor4D[], s: SelectionSettings): { attacked: number; clean: number } {
   const goal = goalSpec(s.goal, s.lambda);
+  const attacked = attackedLoss(codec, crops, { goal, eps: s.eps, steps: s.attackSteps, quant: 'ste', seed: s.seed });
   const objective = buildObjective(goal);
-  let attacked = 0;
-  let clean = 0;
-  crops.forEach((x, i) => {
-    const xa = batchPgd(codec, x, { goal, eps: s.eps, steps: s.attackSteps, quant: 'ste', seed: s.seed + i });
-    attacked += tf.tidy(() => objective.evaluate(codec.forward(xa, 'round'), x, xa).dataSync()[0]!);
-    clean += tf.tidy(() => objective.evaluate(codec.forward(x, 'round'), x, x).dataSync()[0]!);
-    xa.dispose();
-  });
-  return { attacked: attacked / crops.length, clean: clean / crops.length };
+  const clean = crops.reduce((sum, x) => sum + tf.tidy(() => objective.evaluate(codec.forward(x, 'round'), x, x).dataSync()[0]!), 0);
+  return { attacked, clean: clean / crops.length };
 }
 
 /** Tracks the most robust weights seen so far; the weights themselves live in memory and in the checkpoint. */
