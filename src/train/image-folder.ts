@@ -15,15 +15,23 @@ export interface CachedImage {
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
 
+/** What a folder is for, and the option that sets it: named by the errors about it. */
+export interface ImageFolderRole {
+  what: string;
+  flag: string;
+}
+
+const TRAINING_DATA: ImageFolderRole = { what: 'training data', flag: '--data' };
+
 /** Every JPEG/PNG under `dir`, recursively, sorted so the list (and thus a seeded run) is stable. */
-export async function listImages(dir: string): Promise<string[]> {
+export async function listImages(dir: string, role: ImageFolderRole = TRAINING_DATA): Promise<string[]> {
   let info;
   try {
     info = await stat(dir);
   } catch (err) {
-    throw new ConfigError(`training data folder ${dir} does not exist (pass --data DIR)`, { cause: err });
+    throw new ConfigError(`${role.what} folder ${dir} does not exist (pass ${role.flag} DIR)`, { cause: err });
   }
-  if (!info.isDirectory()) throw new ConfigError(`training data path ${dir} is not a folder (pass --data DIR)`);
+  if (!info.isDirectory()) throw new ConfigError(`${role.what} path ${dir} is not a folder (pass ${role.flag} DIR)`);
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files = entries
     .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))

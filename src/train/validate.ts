@@ -4,7 +4,7 @@ import { bitsFromLikelihoods } from '../metrics/bpp.js';
 import { msSsimValue } from '../metrics/ms-ssim.js';
 import { psnr } from '../metrics/psnr.js';
 import type { LearnedModel } from '../models/types.js';
-import { listImages } from './image-folder.js';
+import { listImages, type ImageFolderRole } from './image-folder.js';
 import type { DistortionMetric } from './rd-loss.js';
 
 /** Means over the validation images. */
@@ -23,8 +23,13 @@ export interface ValidationResult {
 }
 
 /** Loads the first `count` images of a folder (sorted), centre-cropped to `crop` when > 0. */
-export async function loadValidationImages(dir: string, count: number, crop: number): Promise<RgbImage[]> {
-  const files = (await listImages(dir)).slice(0, count);
+export async function loadValidationImages(
+  dir: string,
+  count: number,
+  crop: number,
+  role: ImageFolderRole = { what: 'validation image', flag: '--val-data' },
+): Promise<RgbImage[]> {
+  const files = (await listImages(dir, role)).slice(0, count);
   const out: RgbImage[] = [];
   for (const f of files) {
     const img = await readImage(f, { warn: () => {} });

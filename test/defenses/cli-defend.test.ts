@@ -100,6 +100,9 @@ test('advlic defend adv-train --select-every: refuses a selection crop the model
     '--crop', '64', '--data', `${SHARED_DIR}/data/train/bsds500`, '--data-limit', '2', '--val-data', KODAK, '--val-count', '1', '--val-crop', '64',
     '--select-every', '1', '--select-data', KODAK, '--select-count', '1', '--select-steps', '1'];
   try {
+    const missing = await runCli([...args, '--select-crop', '64', '--select-data', join(out, 'missing')]);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /robustness-selection image folder .*missing does not exist \(pass --select-data DIR\)/);
     const bad = await runCli([...args, '--select-crop', '100']);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /selection crop 100x100 is not a multiple of 64/);

@@ -142,7 +142,7 @@ export class AdvTrainer {
         rng = Rng.fromState(r.state.rng);
       }
       if (cfg.selectEvery > 0) {
-        const crops = await loadValidationImages(cfg.selectData, cfg.selectCount, cfg.selectCrop);
+        const crops = await loadValidationImages(cfg.selectData, cfg.selectCount, cfg.selectCrop, { what: 'robustness-selection image', flag: '--select-data' });
         const settings = { every: cfg.selectEvery, goal: cfg.goal, lambda: cfg.lambda, eps: cfg.eps, attackSteps: cfg.selectSteps, seed: cfg.seed + 0x5e1 };
         const best = r?.state.selection ? pick(r.tensors, 'best/') : undefined;
         selector = RobustSelector.fromImages(settings, crops, model.alignment, cfg.out, r?.state.selection, best?.size ? best : undefined);
