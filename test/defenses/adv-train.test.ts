@@ -125,6 +125,37 @@ test('--select-every: the most robust checkpoint on held-out crops is written (t
   }
 });
 
+test('--quantizer mixed: the training loss takes the mixed forward (not noise), and resume keeps it', { skip }, async () => {
+  const out = await mkdtemp(join(tmpdir(), 'advmixed-'));
+  try {
+    const req = {
+      model: CKPT, quality: 1, lambda: 0.0018, goal: 'both' as const, eps: 8 / 255, attackSteps: 1, attackQuant: 'ste' as const, quantizer: 'mixed' as const,
+      mix: 0.5, steps: 1, batch: 2, crop: 64, lr: 1e-3, data: DATA, dataLimit: 2, valData: KODAK, valCount: 0, valCrop: 64, ckptEvery: 1, logEvery: 1, out,
+    };
+    const spy = (t: AdvTrainer, modes: string[]) => {
+      const forward = t.model.forward.bind(t.model);
+      t.model.forward = ((x: tf.Tensor4D, mode: Parameters<typeof forward>[1]) => (modes.push(mode), forward(x, mode))) as typeof t.model.forward;
+    };
+    const t1 = await AdvTrainer.create(req);
+    const modes1: string[] = [];
+    spy(t1, modes1);
+    t1.trainStep();
+    await t1.saveCheckpoint();
+    t1.dispose();
+    // The PGD step runs the attack's quantizer ('ste'); the loss, the training quantizer.
+    assert.deepEqual(modes1, ['ste', 'mixed']);
+    const t2 = await AdvTrainer.resume(join(out, 'advtrain.ckpt'), { steps: 2 });
+    assert.equal(t2.cfg.quantizer, 'mixed');
+    const modes2: string[] = [];
+    spy(t2, modes2);
+    t2.trainStep();
+    t2.dispose();
+    assert.deepEqual(modes2, ['ste', 'mixed']);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});
+
 test('RobustSelector keeps the earlier weights when later ones are less robust', { skip }, async () => {
   const out = await mkdtemp(join(tmpdir(), 'advsel2-'));
   const codec = await LearnedCodec.fromWeightsFile(CKPT, 1);

@@ -103,6 +103,9 @@ test('advlic defend adv-train --select-every: refuses a selection crop the model
     const missing = await runCli([...args, '--select-crop', '64', '--select-data', join(out, 'missing')]);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /robustness-selection image folder .*missing does not exist \(pass --select-data DIR\)/);
+    const badQuantizer = await runCli([...args, '--select-crop', '64', '--quantizer', 'round']);
+    assert.notEqual(badQuantizer.code, 0);
+    assert.match(badQuantizer.stderr, /--quantizer must be noise or mixed, got 'round'/);
     const bad = await runCli([...args, '--select-crop', '100']);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /selection crop 100x100 is not a multiple of 64/);

@@ -25,6 +25,7 @@ interface AdvTrainFlags {
   eps: string;
   steps: string;
   mode: string;
+  quantizer: string;
   mix: string;
   trainSteps: string;
   ramp: string;
@@ -110,6 +111,7 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--eps <ε>', 'L∞ budget, fractions allowed', '8/255')
     .option('--steps <n>', 'attack steps per training step', String(ADV_TRAIN_DEFAULTS.attackSteps))
     .option('--mode <q>', 'quantization inside the attack: noise or ste', ADV_TRAIN_DEFAULTS.attackQuant)
+    .option('--quantizer <q>', 'quantization proxy of the training loss: noise, or mixed (noise for the rate, straight-through rounding for the decoder); use the base model\'s', ADV_TRAIN_DEFAULTS.quantizer)
     .option('--mix <f>', 'fraction of each batch replaced by adversarial crops', String(ADV_TRAIN_DEFAULTS.mix))
     .option('--train-steps <k>', 'optimisation steps (with --resume: the new total)', String(ADV_TRAIN_DEFAULTS.steps))
     .option('--ramp <k>', 'curriculum: ramp ε linearly over the first k steps (0: off)', '0')
@@ -146,6 +148,7 @@ export function register(program: Command, ctx: () => CliContext): void {
         if (o.attack !== 'pgd') throw new UsageError(`--attack: only pgd is supported for training (got '${o.attack}')`);
         if (!['distortion', 'rate', 'both'].includes(o.goal)) throw new UsageError(`--goal must be distortion, rate or both, got '${o.goal}'`);
         if (o.mode !== 'noise' && o.mode !== 'ste') throw new UsageError(`--mode must be noise or ste, got '${o.mode}'`);
+        if (o.quantizer !== 'noise' && o.quantizer !== 'mixed') throw new UsageError(`--quantizer must be noise or mixed, got '${o.quantizer}'`);
         trainer = await AdvTrainer.create(
           {
             model: o.model,
@@ -157,6 +160,7 @@ export function register(program: Command, ctx: () => CliContext): void {
             eps: parseFraction(o.eps, '--eps'),
             attackSteps: int(o.steps, '--steps', 1),
             attackQuant: o.mode,
+            quantizer: o.quantizer,
             mix: parseFraction(o.mix, '--mix'),
             rampSteps: int(o.ramp, '--ramp'),
             steps,

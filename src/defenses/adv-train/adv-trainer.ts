@@ -175,7 +175,7 @@ export class AdvTrainer {
     }
     let terms: number[] = [];
     const main = tf.variableGrads(() => {
-      const t = rdLoss(model.forward(input, 'noise'), x, cfg.lambda, 'mse');
+      const t = rdLoss(model.forward(input, cfg.quantizer), x, cfg.lambda, 'mse');
       terms = [t.bpp.dataSync()[0]!, t.mse.dataSync()[0]!];
       return t.loss;
     }, this.mainVars.map(([, v]) => v));

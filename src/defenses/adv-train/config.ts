@@ -32,6 +32,12 @@ export const AdvTrainConfigSchema = z.object({
   attackSteps: z.number().int().positive(),
   /** Quantization inside the attack's forward pass. */
   attackQuant: z.enum(['noise', 'ste']),
+  /**
+   * Quantization proxy of the training loss: 'noise' (CompressAI) or 'mixed' (rate at y + U,
+   * decoder fed straight-through round(y)) — match the base model's own training. Absent in
+   * older checkpoints: noise.
+   */
+  quantizer: z.enum(['noise', 'mixed']).default('noise'),
   /** Fraction of each batch replaced by adversarial crops. */
   mix: z.number().min(0).max(1),
   /** Linear ε ramp over this many steps (0: full ε from the start). */
@@ -73,6 +79,7 @@ export const ADV_TRAIN_DEFAULTS = {
   eps: 8 / 255,
   attackSteps: 3,
   attackQuant: 'noise',
+  quantizer: 'noise',
   mix: 0.5,
   rampSteps: 0,
   steps: 200,
