@@ -130,7 +130,7 @@ test('--quantizer mixed: the training loss takes the mixed forward (not noise), 
   try {
     const req = {
       model: CKPT, quality: 1, lambda: 0.0018, goal: 'both' as const, eps: 8 / 255, attackSteps: 1, attackQuant: 'ste' as const, quantizer: 'mixed' as const,
-      mix: 0.5, steps: 1, batch: 2, crop: 64, lr: 1e-3, data: DATA, dataLimit: 2, valData: KODAK, valCount: 0, valCrop: 64, ckptEvery: 1, logEvery: 1, out,
+      mix: 0.5, steps: 1, batch: 2, crop: 64, lr: 1e-3, data: DATA, dataLimit: 2, valData: KODAK, valCount: 1, valCrop: 64, ckptEvery: 1, logEvery: 1, out,
     };
     const spy = (t: AdvTrainer, modes: string[]) => {
       const forward = t.model.forward.bind(t.model);
@@ -151,6 +151,42 @@ test('--quantizer mixed: the training loss takes the mixed forward (not noise), 
     t2.trainStep();
     t2.dispose();
     assert.deepEqual(modes2, ['ste', 'mixed']);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});
+
+test('--ema: the weight average is written, checkpointed, and a resumed run writes the same file as an uninterrupted one', { skip }, async () => {
+  const out = await mkdtemp(join(tmpdir(), 'advema-'));
+  try {
+    const req = {
+      model: CKPT, quality: 1, lambda: 0.0018, goal: 'both' as const, eps: 8 / 255, attackSteps: 1, mix: 0.5, ema: 0.5,
+      steps: 3, batch: 2, crop: 64, lr: 1e-3, data: DATA, dataLimit: 2, valData: KODAK, valCount: 1, valCrop: 64, ckptEvery: 1, logEvery: 1,
+    };
+    await assert.rejects(AdvTrainer.create({ ...req, valCount: 0, out: join(out, 'noval') }), /--val-count is 0/);
+    const whole = await AdvTrainer.create({ ...req, out: join(out, 'whole') });
+    const wholeSummary = await whole.run();
+    whole.dispose();
+    const parted = await AdvTrainer.create({ ...req, steps: 2, out: join(out, 'parted') });
+    await parted.run();
+    parted.dispose();
+    const resumed = await AdvTrainer.resume(join(out, 'parted', 'advtrain.ckpt'), { steps: 3 });
+    const resumedSummary = await resumed.run();
+    resumed.dispose();
+    const sha = async (p: string) => ManifestSchema.parse(JSON.parse(await readFile(p, 'utf8'))).sha256;
+    assert.equal(await sha(resumedSummary.manifestPath), await sha(wholeSummary.manifestPath));
+
+    // The written weights are the average, not the last (checkpointed) weights.
+    const manifest = ManifestSchema.parse(JSON.parse(await readFile(wholeSummary.manifestPath, 'utf8')));
+    assert.equal((manifest.defence?.details as { weightAverageDecay?: number }).weightAverageDecay, 0.5);
+    const written = await LearnedCodec.fromWeightsFile(wholeSummary.weightsPath);
+    const live = await AdvTrainer.resume(join(out, 'whole', 'advtrain.ckpt'));
+    const key = [...written.model.parameters().keys()].find((k) => k.startsWith('g_s.'))!;
+    const w = Array.from(written.model.parameters().get(key)!.dataSync());
+    const l = Array.from(live.model.parameters().get(key)!.dataSync());
+    assert.notDeepEqual(w, l);
+    live.dispose();
+    written.dispose();
   } finally {
     await rm(out, { recursive: true, force: true });
   }

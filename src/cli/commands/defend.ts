@@ -28,6 +28,7 @@ interface AdvTrainFlags {
   quantizer: string;
   mix: string;
   trainSteps: string;
+  ema: string;
   ramp: string;
   batch: string;
   crop: string;
@@ -73,6 +74,13 @@ function int(v: string, flag: string, min = 0): number {
   return n;
 }
 
+/** --ema: a decay in [0, 1); 0 turns averaging off. */
+function emaDecay(v: string): number {
+  const d = Number(v);
+  if (!(d >= 0 && d < 1)) throw new UsageError(`--ema must be a decay in [0, 1) (e.g. 0.99; 0: off), got '${v}'`);
+  return d;
+}
+
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
 
 /** A folder (sorted, first `count`) or a comma list of files. */
@@ -115,6 +123,7 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--mix <f>', 'fraction of each batch replaced by adversarial crops', String(ADV_TRAIN_DEFAULTS.mix))
     .option('--train-steps <k>', 'optimisation steps (with --resume: the new total)', String(ADV_TRAIN_DEFAULTS.steps))
     .option('--ramp <k>', 'curriculum: ramp ε linearly over the first k steps (0: off)', '0')
+    .option('--ema <decay>', 'average the weights (exponential moving average with this decay per step, e.g. 0.99); the average is selected and written (0: off)', String(ADV_TRAIN_DEFAULTS.ema))
     .option('--batch <n>', 'crops per batch', String(ADV_TRAIN_DEFAULTS.batch))
     .option('--crop <px>', 'crop size', String(ADV_TRAIN_DEFAULTS.crop))
     .option('--lr <lr>', 'learning rate', String(ADV_TRAIN_DEFAULTS.lr))
@@ -164,6 +173,7 @@ export function register(program: Command, ctx: () => CliContext): void {
             mix: parseFraction(o.mix, '--mix'),
             rampSteps: int(o.ramp, '--ramp'),
             steps,
+            ema: emaDecay(o.ema),
             batch: int(o.batch, '--batch', 1),
             crop: int(o.crop, '--crop', 64),
             lr: parseFraction(o.lr, '--lr'),

@@ -28,6 +28,7 @@ import { ADV_TRAIN_DEFAULTS, epsilonAt, parseAdvTrainConfig, type AdvTrainConfig
 import { writeDefendedWeights } from './write-defended-weights.js';
 import { RobustSelector, type SelectionPoint, type SelectionState } from './robust-selection.js';
 import { resumedCommand } from '../../train/resume-command.js';
+import { WeightAverage } from '../../train/weight-average.js';
 
 interface AdvCheckpointState {
   kind: 'advlic-advtrain-checkpoint';
@@ -42,6 +43,10 @@ interface AdvCheckpointState {
   /** Robustness-selection history and best step (its weights under `best/`); absent when off. */
   selection?: SelectionState;
 }
+
+// Checkpoint tensor groups beside the trainer's: the selected weights and the weight average.
+const BEST_PREFIX = 'best/';
+const EMA_PREFIX = 'ema/';
 
 export type AdvTrainRequest = Partial<AdvTrainConfig> & Pick<AdvTrainConfig, 'model' | 'out'> & { quality?: number; lambda?: number };
 
@@ -79,6 +84,7 @@ export class AdvTrainer {
     public step: number,
     private readonly elapsedBefore: number,
     private readonly selector: RobustSelector | undefined,
+    private readonly average: WeightAverage | undefined,
   ) {
     this.mainVars = [...model.parameters()];
     this.auxVars = [...model.auxParameters()];
@@ -123,12 +129,15 @@ export class AdvTrainer {
     progress: TrainProgress,
     from: { base?: StateDict; resume?: { state: AdvCheckpointState; tensors: StateDict } },
   ): Promise<AdvTrainer> {
+    // Refused before any step is spent: the manifest of the written weights needs their numbers.
+    if (cfg.valCount === 0) throw new ConfigError('--val-count is 0: the written weights need at least one validation image for their manifest');
     await mkdir(cfg.out, { recursive: true });
     const { images } = await loadImageFolder(cfg.data, { minSide: cfg.crop, limit: cfg.dataLimit });
     const valImages = await loadValidationImages(cfg.valData, cfg.valCount, cfg.valCrop);
     const sd = from.resume ? pick(from.resume.tensors, 'model/') : from.base!;
     const model = createModel(inferConfigFromStateDict(sd));
     let selector: RobustSelector | undefined;
+    let average: WeightAverage | undefined;
     try {
       model.loadStateDict(sd);
       const noise = new StepNoise(cfg.seed);
@@ -144,12 +153,14 @@ export class AdvTrainer {
       if (cfg.selectEvery > 0) {
         const crops = await loadValidationImages(cfg.selectData, cfg.selectCount, cfg.selectCrop, { what: 'robustness-selection image', flag: '--select-data' });
         const settings = { every: cfg.selectEvery, goal: cfg.goal, lambda: cfg.lambda, eps: cfg.eps, attackSteps: cfg.selectSteps, seed: cfg.seed + 0x5e1 };
-        const best = r?.state.selection ? pick(r.tensors, 'best/') : undefined;
+        const best = r?.state.selection ? pick(r.tensors, BEST_PREFIX) : undefined;
         selector = RobustSelector.fromImages(settings, crops, model.alignment, cfg.out, r?.state.selection, best?.size ? best : undefined);
       }
+      if (cfg.ema > 0) average = new WeightAverage(model.parameters(), cfg.ema, r ? pick(r.tensors, EMA_PREFIX) : undefined);
       const log = await MetricsLog.open(join(cfg.out, 'metrics.csv'), r?.state.step);
-      return new AdvTrainer(cfg, model, images, valImages, adam, auxAdam, rng, noise, log, progress, r?.state.step ?? 0, r?.state.elapsed ?? 0, selector);
+      return new AdvTrainer(cfg, model, images, valImages, adam, auxAdam, rng, noise, log, progress, r?.state.step ?? 0, r?.state.elapsed ?? 0, selector, average);
     } catch (err) {
+      average?.dispose();
       selector?.dispose();
       model.dispose();
       throw err;
@@ -196,6 +207,7 @@ export class AdvTrainer {
     }
     this.skippedInARow = 0;
     this.adam.apply(grads, scale);
+    this.average?.update();
     tf.dispose(Object.values(main.grads));
     const aux = tf.variableGrads(() => model.auxLoss(), this.auxVars.map(([, v]) => v));
     this.auxAdam.apply(byKey(this.auxVars, aux.grads));
@@ -223,10 +235,12 @@ export class AdvTrainer {
     } finally {
       this.progress.stop();
     }
-    // With selection, the most robust weights seen are the result (possibly not the last).
+    // With selection, the most robust weights seen are the result (possibly not the last);
+    // without, the last weights, or their average when averaging is on (what selection saw).
     const sel = this.selector;
     const selectedStep = sel ? sel.state.bestStep : this.step;
     if (sel?.bestWeights && selectedStep !== this.step) this.model.loadStateDict(sel.bestWeights);
+    else this.average?.loadInto();
     const final = validate(this.model, this.valImages, cfg.lambda, 'mse');
     const { weightsPath, manifestPath } = await writeDefendedWeights(cfg, this.model, selectedStep, final, sel ? { trainedSteps: this.step, history: sel.state.history } : undefined);
     return {
@@ -245,7 +259,8 @@ export class AdvTrainer {
   private async observeRobustness(): Promise<void> {
     const sel = this.selector;
     if (!sel || !sel.due(this.step)) return;
-    const p = await sel.observe(this.step, this.codec, () => this.model.stateDict());
+    const observe = () => sel.observe(this.step, this.codec, () => this.model.stateDict());
+    const p = this.average ? await this.average.withAveraged(observe) : await observe();
     process.stderr.write(`adv-train: step ${p.step}: attacked loss ${p.attacked.toFixed(4)} (clean ${p.clean.toFixed(4)}) on ${this.cfg.selectCount} held-out crops; most robust so far: step ${sel.state.bestStep}\n`);
   }
 
@@ -253,7 +268,8 @@ export class AdvTrainer {
     await this.log.flush();
     const { tensors, adamStep, auxAdamStep } = packCheckpointTensors({ model: this.model, adam: this.adam, auxAdam: this.auxAdam });
     const best = this.selector?.bestWeights;
-    if (best) for (const [k, t] of best) tensors.set(`best/${k}`, t);
+    if (best) for (const [k, t] of best) tensors.set(`${BEST_PREFIX}${k}`, t);
+    if (this.average) for (const [k, t] of this.average.toStateDict()) tensors.set(`${EMA_PREFIX}${k}`, t);
     const state: AdvCheckpointState = {
       kind: 'advlic-advtrain-checkpoint',
       version: 1,
@@ -275,6 +291,7 @@ export class AdvTrainer {
   }
 
   dispose(): void {
+    this.average?.dispose();
     this.selector?.dispose();
     this.adam.dispose();
     this.auxAdam.dispose();

@@ -43,6 +43,11 @@ export const AdvTrainConfigSchema = z.object({
   /** Linear ε ramp over this many steps (0: full ε from the start). */
   rampSteps: z.number().int().nonnegative(),
   steps: z.number().int().positive(),
+  /**
+   * Decay of the exponential moving average of the weights (0: off). When on, the average is
+   * what selection measures and what is written. Absent in older checkpoints: off.
+   */
+  ema: z.number().min(0).lt(1).default(0),
   batch: z.number().int().positive(),
   crop: z.number().int().positive(),
   lr: z.number().positive(),
@@ -83,6 +88,7 @@ export const ADV_TRAIN_DEFAULTS = {
   mix: 0.5,
   rampSteps: 0,
   steps: 200,
+  ema: 0,
   batch: 4,
   crop: 128,
   lr: 1e-5,

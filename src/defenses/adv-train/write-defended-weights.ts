@@ -17,7 +17,7 @@ export function advWeightsStem(arch: string, quality: number): string {
 /**
  * Writes `<stem>.safetensors` + `<stem>.json` (temp names, then renamed). The manifest's
  * `defence` field records the recipe: method 'adv-train', attack, ε, the base weights' sha256
- * and the details (goal, steps, mix, curriculum).
+ * and the details (goal, steps, quantizers, mix, weight averaging, curriculum, selection).
  */
 export async function writeDefendedWeights(
   cfg: AdvTrainConfig,
@@ -56,7 +56,9 @@ export async function writeDefendedWeights(
         goal: cfg.goal,
         attackSteps: cfg.attackSteps,
         attackQuant: cfg.attackQuant,
+        quantizer: cfg.quantizer,
         mix: cfg.mix,
+        ...(cfg.ema > 0 ? { weightAverageDecay: cfg.ema } : {}),
         rampSteps: cfg.rampSteps,
         batch: cfg.batch,
         crop: cfg.crop,
