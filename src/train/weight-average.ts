@@ -21,11 +21,15 @@ export class WeightAverage {
     saved?: StateDict,
   ) {
     if (!(decay >= 0 && decay < 1)) throw new RangeError(`weight-average decay must be in [0, 1), got ${decay}`);
+    // Checked whole before any tensor is made, so a refused checkpoint leaks nothing.
     for (const [key, v] of vars) {
       const t = saved?.get(key);
       if (saved && !t) throw new CheckpointError(`checkpoint has no weight average for ${key}`);
       if (t && (t.data.length !== v.size || !(t.data instanceof Float32Array)))
         throw new CheckpointError(`checkpoint weight average for ${key} does not fit the model (${t.data.length} values, expected ${v.size} float32)`);
+    }
+    for (const [key, v] of vars) {
+      const t = saved?.get(key);
       const init = t ? tf.tensor(t.data as Float32Array, v.shape, 'float32') : v;
       this.shadow.set(key, tf.variable(init, false));
       if (t) init.dispose();

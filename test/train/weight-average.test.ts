@@ -34,7 +34,10 @@ test('WeightAverage: starts at the weights, averages with its decay, swaps in an
     assert.deepEqual(values(b), [3, 6]);
     again.dispose();
 
-    assert.throws(() => new WeightAverage(vars, 0.75, new Map([['a', avg.toStateDict().get('a')!]])), CheckpointError);
+    const partial = new Map([['a', avg.toStateDict().get('a')!]]);
+    const tensorsBefore = tf.memory().numTensors;
+    assert.throws(() => new WeightAverage(vars, 0.75, partial), CheckpointError);
+    assert.equal(tf.memory().numTensors, tensorsBefore, 'a refused checkpoint leaks no tensor');
     assert.throws(() => new WeightAverage(vars, 1), RangeError);
   } finally {
     avg.dispose();
