@@ -15,6 +15,7 @@ import { evaluateDefences, type DefenceReport } from '../../defenses/evaluate/ev
 import { reportMarkdown, writeDefenceReport } from '../../defenses/evaluate/render.js';
 import { DEFENCES } from '../../defenses/registry.js';
 import { parseFraction } from './attack.js';
+import { quantizerFlag } from './train.js';
 
 interface AdvTrainFlags {
   model?: string;
@@ -157,7 +158,6 @@ export function register(program: Command, ctx: () => CliContext): void {
         if (o.attack !== 'pgd') throw new UsageError(`--attack: only pgd is supported for training (got '${o.attack}')`);
         if (!['distortion', 'rate', 'both'].includes(o.goal)) throw new UsageError(`--goal must be distortion, rate or both, got '${o.goal}'`);
         if (o.mode !== 'noise' && o.mode !== 'ste') throw new UsageError(`--mode must be noise or ste, got '${o.mode}'`);
-        if (o.quantizer !== 'noise' && o.quantizer !== 'mixed') throw new UsageError(`--quantizer must be noise or mixed, got '${o.quantizer}'`);
         trainer = await AdvTrainer.create(
           {
             model: o.model,
@@ -169,7 +169,7 @@ export function register(program: Command, ctx: () => CliContext): void {
             eps: parseFraction(o.eps, '--eps'),
             attackSteps: int(o.steps, '--steps', 1),
             attackQuant: o.mode,
-            quantizer: o.quantizer,
+            quantizer: quantizerFlag(o.quantizer),
             mix: parseFraction(o.mix, '--mix'),
             rampSteps: int(o.ramp, '--ramp'),
             steps,

@@ -53,7 +53,8 @@ function num(flag: string, value: string | undefined, opts: { int?: boolean; min
   return v;
 }
 
-function quantizerFlag(s: string): TrainConfig['quantizer'] {
+/** --quantizer of `train` and `defend adv-train`: the training loss's quantization proxy. */
+export function quantizerFlag(s: string): TrainConfig['quantizer'] {
   if (s !== 'noise' && s !== 'mixed') throw new UsageError(`--quantizer must be noise or mixed, got '${s}'`);
   return s;
 }
