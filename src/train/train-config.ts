@@ -32,6 +32,12 @@ export const TrainConfigSchema = z.object({
    * trains on the values it decodes). Absent in checkpoints written before it existed: 'noise'.
    */
   quantizer: z.enum(['noise', 'mixed']).default('noise'),
+  /**
+   * Weight averaging: an exponential moving average of the network's weights with this decay
+   * per step is validated and written instead of the live weights; 0 is off (and the value of
+   * checkpoints written before it existed).
+   */
+  ema: z.number().min(0).lt(1).default(0),
   /** 'constant' | 'step:EVERY[:FACTOR]' | 'plateau[:PATIENCE[:FACTOR]]' (see lr-schedule.ts). */
   schedule: z.string().min(1),
   seed: z.number().int().nonnegative(),
@@ -68,6 +74,7 @@ export const TRAIN_DEFAULTS = {
   clip: 1.0,
   schedule: 'constant',
   quantizer: 'noise',
+  ema: 0,
   seed: 0,
   valData: '../shared/data/kodak',
   valCount: 4,

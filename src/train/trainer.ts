@@ -27,6 +27,10 @@ import { parseTrainConfig, type TrainConfig } from './train-config.js';
 import { loadValidationImages, validate, type ValidationResult } from './validate.js';
 import { writeTrainedWeights } from './write-weights.js';
 import { resumedCommand } from './resume-command.js';
+import { WeightAverage } from './weight-average.js';
+
+/** Checkpoint tensor group of the weight average (same prefix as the adversarial trainer's). */
+const EMA_PREFIX = 'ema/';
 
 /** What a checkpoint stores besides tensors. */
 interface CheckpointState {
@@ -102,6 +106,7 @@ export class Trainer {
     private readonly progress: TrainProgress,
     public step: number,
     private elapsedBefore: number,
+    private readonly average: WeightAverage | undefined,
   ) {
     this.mainVars = [...model.parameters()];
     this.auxVars = [...model.auxParameters()];
@@ -153,6 +158,7 @@ export class Trainer {
     const valImages = await loadValidationImages(cfg.valData, cfg.valCount, cfg.valCrop);
     const noise = new StepNoise(cfg.seed);
     const model = buildTrainModel(cfg, noise);
+    let average: WeightAverage | undefined;
     try {
       if (cfg.crop % model.alignment !== 0) {
         throw new ConfigError(`--crop ${cfg.crop} must be a multiple of ${model.alignment} for ${cfg.arch} (its total downsampling)`);
@@ -173,10 +179,13 @@ export class Trainer {
         restoreOptimizers({ adam, auxAdam }, resume.tensors, resume.state);
         rng = Rng.fromState(resume.state.rng);
       }
+      // The average starts at the weights the run starts from (init or random), or the checkpoint's.
+      if (cfg.ema > 0) average = new WeightAverage(model.parameters(), cfg.ema, resume ? pick(resume.tensors, EMA_PREFIX) : undefined);
       const log = await MetricsLog.open(join(cfg.out, 'metrics.csv'), resume?.state.step);
       return new Trainer(cfg, model, images, valImages, dataFingerprint, adam, auxAdam, schedule, rng, noise, log, progress,
-        resume?.state.step ?? 0, resume?.state.elapsed ?? 0);
+        resume?.state.step ?? 0, resume?.state.elapsed ?? 0, average);
     } catch (err) {
+      average?.dispose();
       model.dispose();
       throw err;
     }
@@ -203,6 +212,7 @@ export class Trainer {
     if (Number.isFinite(norm)) {
       this.adam.lr = lr;
       this.adam.apply(grads, scale);
+      this.average?.update();
       this.badSteps = 0;
     } else if (++this.badSteps >= MAX_BAD_STEPS) {
       tf.dispose([x, main.value, ...Object.values(main.grads), ...Object.values(kept ?? {})]);
@@ -235,7 +245,9 @@ export class Trainer {
         const isLog = s % cfg.logEvery === 0 || isVal || isCkpt;
         if (isLog) await this.sync();
         if (isVal) {
-          const v = validate(this.model, this.valImages, cfg.lambda, cfg.metric);
+          // With averaging, the average is what is validated (and what the run will ship).
+          const check = () => validate(this.model, this.valImages, cfg.lambda, cfg.metric);
+          const v = this.average ? await this.average.withAveraged(check) : check();
           if (this.schedule.afterValidation(v.loss)) this.progress.log(`step ${s}: validation loss plateaued, lr → ${this.schedule.lr}`);
           this.log.addValidation(s, { valLoss: v.loss, valPsnr: v.psnr, valBppReal: v.bppReal, valBppEst: v.bppEst, valMsssim: v.msssim });
           this.progress.log(`step ${s}: val PSNR ${v.psnr.toFixed(2)} dB, bpp ${v.bppReal.toFixed(4)} real / ${v.bppEst.toFixed(4)} est`);
@@ -250,6 +262,7 @@ export class Trainer {
     const finalImages = cfg.finalValCount > 0 && (cfg.finalValCount !== cfg.valCount || cfg.valCrop > 0)
       ? await loadValidationImages(cfg.valData, cfg.finalValCount, 0)
       : this.valImages;
+    this.average?.loadInto();
     const final = validate(this.model, finalImages, cfg.lambda, cfg.metric);
     const { weightsPath, manifestPath } = await writeTrainedWeights(cfg, this.model.stateDict(), this.step, final);
     await this.writeCurve();
@@ -300,6 +313,7 @@ export class Trainer {
     await this.sync();
     await this.log.flush();
     const { tensors, adamStep, auxAdamStep } = packCheckpointTensors({ model: this.model, adam: this.adam, auxAdam: this.auxAdam });
+    if (this.average) for (const [k, t] of this.average.toStateDict()) tensors.set(`${EMA_PREFIX}${k}`, t);
     const state: CheckpointState = {
       kind: 'advlic-train-checkpoint',
       version: 1,
@@ -331,6 +345,7 @@ export class Trainer {
   dispose(): void {
     for (const p of this.pending) tf.dispose([p.loss, p.bpp, p.mse, p.aux, ...(p.msssim ? [p.msssim] : [])]);
     this.pending = [];
+    this.average?.dispose();
     this.adam.dispose();
     this.auxAdam.dispose();
     this.model.dispose();

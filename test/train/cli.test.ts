@@ -92,6 +92,9 @@ test('advlic train: a tiny run writes metrics, curve, checkpoint and loadable we
     const r4 = await run(['train', '--arch', 'nope', '--quality', '1', '--out', out]);
     assert.equal(r4.code, 2);
     assert.match(r4.err, /unknown --arch 'nope'/);
+    const r5 = await run(['train', '--arch', 'bmshj2018-factorized', '--quality', '1', '--ema', '1', '--out', out]);
+    assert.equal(r5.code, 2);
+    assert.match(r5.err, /--ema must be a decay in \[0, 1\).*got '1'/);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import { rdLoss } from '../../src/train/rd-loss.js';
 import { Rng } from '../../src/train/rng.js';
 import { AdvlicError } from '../../src/errors.js';
 import { Trainer } from '../../src/train/trainer.js';
+import { loadWeightsFile } from '../../src/models/weights/load.js';
 import type { MetricsRow } from '../../src/train/metrics-log.js';
 import { tinyConfig, writeSyntheticImages } from './fixtures/synthetic.js';
 
@@ -153,4 +154,50 @@ test('bad settings are refused up front with a ConfigError naming the option', a
   await assert.rejects(Trainer.create(tinyConfig(data, join(root, 'bad'), { crop: 128 })), /at least 128x128/);
   await assert.rejects(Trainer.create(tinyConfig(data, join(root, 'bad'), { schedule: 'cosine' })), /bad --lr-schedule/);
   await assert.rejects(Trainer.create(tinyConfig(data, join(root, 'bad'), { valCount: 0, finalValCount: 0 })), /both 0/);
+});
+
+/** The network's trainable weights by key (not the entropy bottleneck's quantiles). */
+function weightsOf(trainer: Trainer): Map<string, number[]> {
+  return new Map([...trainer.model.parameters()].map(([k, v]) => [k, Array.from(v.dataSync())]));
+}
+
+test('--ema: the run validates and writes the moving average of its weights, and a resumed run continues the same average', async () => {
+  const decay = 0.5;
+  const t = await Trainer.create(tinyConfig(data, join(root, 'ema'), { lr: 1e-2, steps: 4, ema: decay }));
+  // The average by hand: it starts at the initial weights, then avg ← d·avg + (1 − d)·w per step.
+  const expected = weightsOf(t);
+  for (let i = 0; i < 4; i++) {
+    t.trainStep();
+    for (const [k, w] of weightsOf(t)) expected.set(k, expected.get(k)!.map((a, j) => decay * a + (1 - decay) * w[j]!));
+  }
+  const live = weightsOf(t);
+  const summary = await t.run(); // already at cfg.steps: swaps the average in, validates, writes
+  const averaged = weightsOf(t);
+  const written = (await loadWeightsFile(summary.weightsPath)).stateDict;
+  const sd = t.model.stateDict();
+  t.dispose();
+  let maxErr = 0;
+  let moved = 0;
+  for (const [k, e] of expected) {
+    e.forEach((v, j) => (maxErr = Math.max(maxErr, Math.abs(v - averaged.get(k)![j]!))));
+    moved = Math.max(moved, ...live.get(k)!.map((v, j) => Math.abs(v - averaged.get(k)![j]!)));
+  }
+  assert.ok(maxErr < 1e-6, `averaged weights differ from the hand-computed average by ${maxErr}`);
+  assert.ok(moved > 1e-4, 'the average differs from the live weights (else this test proves nothing)');
+  for (const [k, e] of sd) assert.deepEqual(Array.from(written.get(k)!.data), Array.from(e.data), `written ${k} is the averaged model's`);
+
+  // Interrupted after 2 steps and resumed: the same average at step 4.
+  const first = await Trainer.create(tinyConfig(data, join(root, 'ema-resume'), { lr: 1e-2, steps: 4, ema: decay }));
+  first.trainStep();
+  first.trainStep();
+  await first.saveCheckpoint();
+  first.dispose();
+  const resumed = await Trainer.resume(join(root, 'ema-resume', 'checkpoint.ckpt'));
+  assert.equal(resumed.cfg.ema, decay);
+  resumed.trainStep();
+  resumed.trainStep();
+  await resumed.run();
+  const again = weightsOf(resumed);
+  resumed.dispose();
+  for (const [k, e] of averaged) assert.deepEqual(again.get(k), e, `${k} after resume`);
 });

@@ -15,7 +15,7 @@ import { evaluateDefences, type DefenceReport } from '../../defenses/evaluate/ev
 import { reportMarkdown, writeDefenceReport } from '../../defenses/evaluate/render.js';
 import { DEFENCES } from '../../defenses/registry.js';
 import { parseFraction } from './attack.js';
-import { quantizerFlag } from './train.js';
+import { emaFlag, quantizerFlag } from './train.js';
 
 interface AdvTrainFlags {
   model?: string;
@@ -73,13 +73,6 @@ function int(v: string, flag: string, min = 0): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be an integer ≥ ${min}, got '${v}'`);
   return n;
-}
-
-/** --ema: a decay in [0, 1); 0 turns averaging off. */
-function emaDecay(v: string): number {
-  const d = Number(v);
-  if (!(d >= 0 && d < 1)) throw new UsageError(`--ema must be a decay in [0, 1) (e.g. 0.99; 0: off), got '${v}'`);
-  return d;
 }
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
@@ -173,7 +166,7 @@ export function register(program: Command, ctx: () => CliContext): void {
             mix: parseFraction(o.mix, '--mix'),
             rampSteps: int(o.ramp, '--ramp'),
             steps,
-            ema: emaDecay(o.ema),
+            ema: emaFlag(o.ema),
             batch: int(o.batch, '--batch', 1),
             crop: int(o.crop, '--crop', 64),
             lr: parseFraction(o.lr, '--lr'),

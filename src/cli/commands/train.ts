@@ -29,6 +29,7 @@ interface TrainFlags {
   clip: string;
   lrSchedule: string;
   quantizer: string;
+  ema: string;
   seed: string;
   valData?: string;
   valCount: string;
@@ -57,6 +58,13 @@ function num(flag: string, value: string | undefined, opts: { int?: boolean; min
 export function quantizerFlag(s: string): TrainConfig['quantizer'] {
   if (s !== 'noise' && s !== 'mixed') throw new UsageError(`--quantizer must be noise or mixed, got '${s}'`);
   return s;
+}
+
+/** --ema of `train` and `defend adv-train`: a weight-average decay in [0, 1); 0 turns averaging off. */
+export function emaFlag(v: string): number {
+  const d = Number(v);
+  if (!(d >= 0 && d < 1)) throw new UsageError(`--ema must be a decay in [0, 1) (e.g. 0.99; 0: off), got '${v}'`);
+  return d;
 }
 
 /** Defaults are relative to the package (../shared/...), user paths to the working directory. */
@@ -93,6 +101,7 @@ function buildConfig(o: TrainFlags, command: string): TrainConfig {
     clip: num('clip', o.clip, { min: 0 }),
     schedule: o.lrSchedule,
     quantizer: quantizerFlag(o.quantizer),
+    ema: emaFlag(o.ema),
     seed: num('seed', o.seed, { int: true, min: 0 }),
     valData: o.valData ? resolve(o.valData) : fromRoot(TRAIN_DEFAULTS.valData),
     valCount: num('val-count', o.valCount, { int: true, min: 0 }),
@@ -143,6 +152,7 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--clip <norm>', 'clip gradients to this global L2 norm; 0 disables', String(d.clip))
     .option('--lr-schedule <s>', 'constant | step:EVERY[:FACTOR] | plateau[:PATIENCE[:FACTOR]]', d.schedule)
     .option('--quantizer <q>', 'training quantization proxy: noise (CompressAI) or mixed (noise for the rate, straight-through rounding for the decoder)', d.quantizer)
+    .option('--ema <decay>', 'average the weights (exponential moving average with this decay per step, e.g. 0.995); the average is validated and written (0: off)', String(d.ema))
     .option('--seed <n>', 'seed for init, crops and noise', String(d.seed))
     .option('--val-data <dir>', `validation images (default ${d.valData})`)
     .option('--val-count <n>', 'validation images (first n, sorted); 0 disables periodic validation', String(d.valCount))
