@@ -29,9 +29,6 @@ import { writeTrainedWeights } from './write-weights.js';
 import { resumedCommand } from './resume-command.js';
 import { WeightAverage } from './weight-average.js';
 
-/** Checkpoint tensor group of the weight average (same prefix as the adversarial trainer's). */
-const EMA_PREFIX = 'ema/';
-
 /** What a checkpoint stores besides tensors. */
 interface CheckpointState {
   kind: 'advlic-train-checkpoint';
@@ -180,7 +177,7 @@ export class Trainer {
         rng = Rng.fromState(resume.state.rng);
       }
       // The average starts at the weights the run starts from (init or random), or the checkpoint's.
-      if (cfg.ema > 0) average = new WeightAverage(model.parameters(), cfg.ema, resume ? pick(resume.tensors, EMA_PREFIX) : undefined);
+      if (cfg.ema > 0) average = WeightAverage.fromCheckpoint(model.parameters(), cfg.ema, resume?.tensors);
       const log = await MetricsLog.open(join(cfg.out, 'metrics.csv'), resume?.state.step);
       return new Trainer(cfg, model, images, valImages, dataFingerprint, adam, auxAdam, schedule, rng, noise, log, progress,
         resume?.state.step ?? 0, resume?.state.elapsed ?? 0, average);
@@ -313,7 +310,7 @@ export class Trainer {
     await this.sync();
     await this.log.flush();
     const { tensors, adamStep, auxAdamStep } = packCheckpointTensors({ model: this.model, adam: this.adam, auxAdam: this.auxAdam });
-    if (this.average) for (const [k, t] of this.average.toStateDict()) tensors.set(`${EMA_PREFIX}${k}`, t);
+    this.average?.addToCheckpoint(tensors);
     const state: CheckpointState = {
       kind: 'advlic-train-checkpoint',
       version: 1,

@@ -1,6 +1,10 @@
 import { tf } from '../engine/index.js';
 import { CheckpointError } from '../errors.js';
 import type { StateDict } from '../models/weights/types.js';
+import { pick } from './checkpoint-tensors.js';
+
+/** The averages' tensor group in a checkpoint (the trainer's and the adversarial trainer's alike). */
+const CHECKPOINT_PREFIX = 'ema/';
 
 /**
  * An exponential moving average of a model's trainable weights (Polyak averaging):
@@ -34,6 +38,16 @@ export class WeightAverage {
       this.shadow.set(key, tf.variable(init, false));
       if (t) init.dispose();
     }
+  }
+
+  /** An average that resumes from a checkpoint's tensors when given, else starts at the weights. */
+  static fromCheckpoint(vars: Map<string, tf.Variable>, decay: number, checkpoint: StateDict | undefined): WeightAverage {
+    return new WeightAverage(vars, decay, checkpoint ? pick(checkpoint, CHECKPOINT_PREFIX) : undefined);
+  }
+
+  /** Adds the averages to a checkpoint's tensors, under their own group. */
+  addToCheckpoint(tensors: StateDict): void {
+    for (const [k, t] of this.toStateDict()) tensors.set(`${CHECKPOINT_PREFIX}${k}`, t);
   }
 
   /** One averaging step; call after every optimizer update. */

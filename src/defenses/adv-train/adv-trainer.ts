@@ -44,9 +44,8 @@ interface AdvCheckpointState {
   selection?: SelectionState;
 }
 
-// Checkpoint tensor groups beside the trainer's: the selected weights and the weight average.
+// Checkpoint tensor group beside the trainer's: the selected weights (the weight average keeps its own).
 const BEST_PREFIX = 'best/';
-const EMA_PREFIX = 'ema/';
 
 export type AdvTrainRequest = Partial<AdvTrainConfig> & Pick<AdvTrainConfig, 'model' | 'out'> & { quality?: number; lambda?: number };
 
@@ -156,7 +155,7 @@ export class AdvTrainer {
         const best = r?.state.selection ? pick(r.tensors, BEST_PREFIX) : undefined;
         selector = RobustSelector.fromImages(settings, crops, model.alignment, cfg.out, r?.state.selection, best?.size ? best : undefined);
       }
-      if (cfg.ema > 0) average = new WeightAverage(model.parameters(), cfg.ema, r ? pick(r.tensors, EMA_PREFIX) : undefined);
+      if (cfg.ema > 0) average = WeightAverage.fromCheckpoint(model.parameters(), cfg.ema, r?.tensors);
       const log = await MetricsLog.open(join(cfg.out, 'metrics.csv'), r?.state.step);
       return new AdvTrainer(cfg, model, images, valImages, adam, auxAdam, rng, noise, log, progress, r?.state.step ?? 0, r?.state.elapsed ?? 0, selector, average);
     } catch (err) {
@@ -269,7 +268,7 @@ export class AdvTrainer {
     const { tensors, adamStep, auxAdamStep } = packCheckpointTensors({ model: this.model, adam: this.adam, auxAdam: this.auxAdam });
     const best = this.selector?.bestWeights;
     if (best) for (const [k, t] of best) tensors.set(`${BEST_PREFIX}${k}`, t);
-    if (this.average) for (const [k, t] of this.average.toStateDict()) tensors.set(`${EMA_PREFIX}${k}`, t);
+    this.average?.addToCheckpoint(tensors);
     const state: AdvCheckpointState = {
       kind: 'advlic-advtrain-checkpoint',
       version: 1,
