@@ -4,9 +4,10 @@
  * Wall time depends on what else runs on the machine, so CPU time per step (all threads of
  * this process) is reported too.
  *
- * Usage: node --import tsx bench/train.ts [--configs arch:N:M,...] [--batch 8] [--crop 128]
+ * Usage: node --import tsx bench/train.ts [--configs arch:N:M[:EMA],...] [--batch 8] [--crop 128]
  *        [--steps 5] [--warmup 2] [--ab]
- * Default configs: the four compact candidates at two sizes each.
+ * Default configs: the four compact candidates at two sizes each. EMA: a weight-average decay
+ * (`train --ema`), e.g. bmshj2018-hyperprior:64:96,bmshj2018-hyperprior:64:96:0.995 times its cost.
  * Prints one JSON document: { engine, batch, crop, results: [{ arch, N, M, stepsPerSecond, ... }] }.
  * The CLI (bin/advlic.js, so `advlic train`) runs with glibc's malloc settings
  * MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184; to time as the CLI runs, prefix them:
@@ -61,7 +62,7 @@ const out = await mkdtemp(join(tmpdir(), 'advlic-bench-train-'));
 const results = [];
 try {
   for (const spec of a.configs!.split(',')) {
-    const [arch, N, M] = spec.split(':');
+    const [arch, N, M, ema = '0'] = spec.split(':');
     if (!(ARCH_NAMES as readonly string[]).includes(arch!)) throw new Error(`unknown arch ${arch}`);
     const trainer = await Trainer.create({
       ...TRAIN_DEFAULTS,
@@ -69,6 +70,7 @@ try {
       N: Number(N),
       M: Number(M),
       quality: 3,
+      ema: Number(ema),
       lambda: 0.0067,
       data: a.data!,
       dataLimit: 32,
@@ -103,6 +105,7 @@ try {
       arch,
       N: Number(N),
       M: Number(M),
+      ema: Number(ema),
       params,
       msPerStep: Math.round(wallMs),
       stepsPerSecond: Number((1000 / wallMs).toFixed(3)),
