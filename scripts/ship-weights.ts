@@ -5,7 +5,12 @@
  * package small. The manifest keeps the training record; its sha256 is updated to the shipped
  * file, and its Kodak numbers are re-measured afterwards by `advlic rd`, since fp16 storage moves
  * them slightly.
- *   node --import tsx scripts/ship-weights.ts RUN_DIR [RUN_DIR...]
+ *   node --import tsx scripts/ship-weights.ts [--scale-levels N] RUN_DIR [RUN_DIR...]
+ *   node --import tsx scripts/ship-weights.ts --scale-levels N --shipped NAME [NAME...]
+ *     (NAME: a file stem in weights/, e.g. bmshj2018-hyperprior-q4)
+ *     --scale-levels N gives the Gaussian conditional a finer scale table of N float16 entries
+ *     (src/models/entropy/scale-table.ts): same model, fewer real bits (the 64-entry default
+ *     rounds every predicted scale up by up to 13 %). The file then stores the table, not its CDFs.
  *   node --import tsx scripts/ship-weights.ts --slim     (re-store already shipped files slim)
  *   node --import tsx scripts/ship-weights.ts --restore-constants
  *     (files shipped before safetensors kept fp16-unsafe tensors in float32 hold 0 for the
@@ -20,6 +25,7 @@ import { withoutDerivableBuffers } from '../src/models/weights/derivable.js';
 import { fitsFloat16 } from '../src/models/weights/safetensors.js';
 import { createModel } from '../src/models/registry.js';
 import { initEngine } from '../src/engine/index.js';
+import { float16ScaleTable } from '../src/models/entropy/scale-table.js';
 import { PACKAGE_ROOT } from '../src/version.js';
 
 const out = join(PACKAGE_ROOT, 'weights');
@@ -29,35 +35,51 @@ function writeAtomic(path: string, bytes: Uint8Array | string): void {
   renameSync(`${path}.tmp`, path);
 }
 
-/** The weights file re-stored for shipping: float16, without derivable buffers. */
-function shippedBytes(path: string): Uint8Array {
+const SCALE_TABLE = 'gaussian_conditional.scale_table';
+const GC_CDFS = ['_quantized_cdf', '_cdf_length', '_offset'].map((b) => `gaussian_conditional.${b}`);
+
+/**
+ * The weights file re-stored for shipping: float16, without derivable buffers, and with a
+ * `levels`-entry scale table if asked (its CDFs dropped: the loader rebuilds them from it).
+ */
+function shippedBytes(path: string, levels?: number): { bytes: Uint8Array; levels?: number } {
   const { stateDict, metadata } = readSafetensors(new Uint8Array(readFileSync(path)));
-  return writeSafetensors(withoutDerivableBuffers(stateDict), { fp16: true, metadata });
+  if (levels !== undefined) {
+    if (![...stateDict.keys()].some((k) => k.startsWith('gaussian_conditional.'))) throw new Error(`${path}: no Gaussian conditional, so no scale table to set`);
+    const table = float16ScaleTable(levels);
+    stateDict.set(SCALE_TABLE, { shape: [table.length], dtype: 'float32', data: table });
+    GC_CDFS.forEach((k) => stateDict.delete(k));
+  }
+  const stored = stateDict.get(SCALE_TABLE);
+  return { bytes: writeSafetensors(withoutDerivableBuffers(stateDict), { fp16: true, metadata }), levels: levels ?? (stored && stored.data.length !== 64 ? stored.data.length : undefined) };
 }
 
-function shipRun(dir: string): void {
+function shipRun(dir: string, levels?: number): void {
   const st = readdirSync(dir).find((f) => f.endsWith('.safetensors'));
   if (!st) throw new Error(`${dir}: no .safetensors`);
   const manifest = ManifestSchema.parse(JSON.parse(readFileSync(join(dir, st.replace(/\.safetensors$/, '.json')), 'utf8')));
-  const bytes = shippedBytes(join(dir, st));
+  const { bytes, levels: stored } = shippedBytes(join(dir, st), levels);
   // <arch>-<metric>-q<Q>[-variant].safetensors → <arch>-q<Q>[-variant] (e.g. -advtrain)
   const variant = /-q\d+(-[A-Za-z0-9_]+)?\.safetensors$/.exec(st)?.[1] ?? '';
   const stem = `${manifest.arch}-q${manifest.quality}${variant}`;
-  const shipped = { ...manifest, sha256: sha256Bytes(bytes), storage: 'float16', trainedSha256: manifest.sha256 };
+  const shipped = { ...manifest, sha256: sha256Bytes(bytes), storage: 'float16', trainedSha256: manifest.sha256, ...(stored ? { scaleTableLevels: stored } : {}) };
   writeAtomic(join(out, `${stem}.safetensors`), bytes);
   writeAtomic(join(out, `${stem}.json`), JSON.stringify(shipped, null, 2) + '\n');
   console.log(`${stem}: ${(bytes.length / 1e6).toFixed(2)} MB`);
 }
 
-/** Rewrites a shipped file without its derivable buffers (tensors otherwise byte-identical). */
-function slimShipped(file: string): void {
+/**
+ * Rewrites a shipped file without its derivable buffers (tensors otherwise byte-identical), with
+ * a `levels`-entry scale table if given.
+ */
+function reStoreShipped(file: string, levels?: number): void {
   const path = join(out, file);
-  const bytes = shippedBytes(path);
+  const { bytes, levels: stored } = shippedBytes(path, levels);
   const mPath = path.replace(/\.safetensors$/, '.json');
   const manifest = JSON.parse(readFileSync(mPath, 'utf8')) as Record<string, unknown>;
   writeAtomic(path, bytes);
-  writeAtomic(mPath, JSON.stringify({ ...manifest, sha256: sha256Bytes(bytes) }, null, 2) + '\n');
-  console.log(`${file}: ${(bytes.length / 1e6).toFixed(2)} MB`);
+  writeAtomic(mPath, JSON.stringify({ ...manifest, sha256: sha256Bytes(bytes), ...(stored ? { scaleTableLevels: stored } : {}) }, null, 2) + '\n');
+  console.log(`${file}: ${(bytes.length / 1e6).toFixed(2)} MB${stored ? `, ${stored}-entry scale table` : ''}`);
 }
 
 /**
@@ -89,8 +111,16 @@ function restoreConstants(file: string): void {
 }
 
 const args = process.argv.slice(2);
-if (args[0] === '--slim') readdirSync(out).filter((f) => f.endsWith('.safetensors')).forEach(slimShipped);
+let levels: number | undefined;
+const li = args.indexOf('--scale-levels');
+if (li >= 0) {
+  levels = Number(args[li + 1]);
+  if (!Number.isInteger(levels) || levels < 2) throw new Error(`--scale-levels needs an integer ≥ 2, got ${args[li + 1]}`);
+  args.splice(li, 2);
+}
+if (args[0] === '--slim') readdirSync(out).filter((f) => f.endsWith('.safetensors')).forEach((f) => reStoreShipped(f));
+else if (args[0] === '--shipped') args.slice(1).forEach((stem) => reStoreShipped(`${stem}.safetensors`, levels));
 else if (args[0] === '--restore-constants') {
   await initEngine({ engine: 'cpu' });
   readdirSync(out).filter((f) => f.endsWith('.safetensors')).forEach(restoreConstants);
-} else args.forEach(shipRun);
+} else args.forEach((dir) => shipRun(dir, levels));

@@ -23,8 +23,10 @@ export interface BufferEntry {
   get(): StateTensor;
   set(t: StateTensor): void;
   flexible?: boolean;
-  /** Older checkpoints may lack it; keep the current value then. */
+  /** Older checkpoints may lack it; keep the current value then (or call `absent`). */
   optional?: boolean;
+  /** Called when a loaded state dict lacks this optional buffer (e.g. to go back to a default). */
+  absent?: () => void;
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
@@ -121,6 +123,7 @@ export class ParamStore {
     for (const [key, b] of this.buffers) {
       const t = sd.get(key);
       if (t) b.set({ shape: [...t.shape], dtype: t.dtype, data: t.data.slice() });
+      else b.absent?.();
     }
   }
 

@@ -113,12 +113,13 @@ for (const [id, m] of models) {
     model.dispose();
   });
 
-  test(`${id}: slim weights keep a non-default scale table and its CDFs, so they still code CompressAI's bytes`, () => {
+  test(`${id}: slim weights keep a non-default scale table (its CDFs only if update() could not rebuild them), and still code CompressAI's bytes`, () => {
     const sd = loadRefWeights(m.weights);
     const slim = withoutDerivableBuffers(sd);
-    for (const k of sd.keys()) if (k.startsWith('gaussian_conditional.')) assert.ok(slim.has(k), `${k} was dropped`);
+    if (sd.has('gaussian_conditional.scale_table')) assert.ok(slim.has('gaussian_conditional.scale_table'), 'the scale table was dropped');
     const model = createModel(inferConfigFromStateDict(sd));
     model.loadStateDict(slim);
+    model.update();
     const x = input();
     const c = model.compress(x);
     c.strings.forEach((s, i) => assert.deepEqual(Buffer.from(s), Buffer.from(readBytes(m.compress.string_files[i]![0]!)), `string ${i}`));

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { initEngine, tf } from '../../src/engine/index.js';
 import { ParamStore } from '../../src/models/param-store.js';
 import { EntropyBottleneck } from '../../src/models/entropy/entropy-bottleneck.js';
-import { GaussianConditional, defaultScaleTable } from '../../src/models/entropy/gaussian-conditional.js';
+import { GaussianConditional } from '../../src/models/entropy/gaussian-conditional.js';
+import { defaultScaleTable, float16ScaleTable, scaleIndex } from '../../src/models/entropy/scale-table.js';
 import { seededRandom } from '../../src/models/init.js';
 import { loadRefWeights, referenceIndex } from './reference-data.js';
 
@@ -34,8 +35,7 @@ test('GaussianConditional: update() from the checkpoint scale table rebuilds its
   const sd = loadRefWeights(m.weights);
   const store = new ParamStore();
   const gc = new GaussianConditional(store, 'gaussian_conditional');
-  gc.scaleTable = Float32Array.from(sd.get('gaussian_conditional.scale_table')!.data);
-  gc.update();
+  gc.setScaleTable(Float32Array.from(sd.get('gaussian_conditional.scale_table')!.data));
   const mine = store.stateDict();
   for (const k of ['_offset', '_cdf_length', '_quantized_cdf'].map((s) => `gaussian_conditional.${s}`)) {
     assert.deepEqual(mine.get(k)!.shape, sd.get(k)!.shape, k);

@@ -63,6 +63,11 @@ export class CdfBuffers {
     this.offsets = t.offsets.slice();
   }
 
+  /** Forgets the tables (their scale table changed): update() must rebuild them. */
+  clear(): void {
+    this.set({ cdfs: [], cdfLengths: new Int32Array(0), offsets: new Int32Array(0) });
+  }
+
   /** Tables for the rANS coder; refuses to code before update() as CompressAI does. */
   tables(what: string): CdfTables {
     if (!this.ready || this.rows.length !== this.offsets.length || this.lengths.length !== this.offsets.length)

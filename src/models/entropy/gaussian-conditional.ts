@@ -8,45 +8,34 @@ import { boundedGaussianLikelihood, SCALE_BOUND } from '../ops/gaussian-likeliho
 import type { NoiseSource } from '../ops/noise.js';
 import { CdfBuffers } from './cdf-buffers.js';
 import { channelMajor, fromChannelMajor } from './layout.js';
-
-/**
- * CompressAI's get_scale_table(0.11, 256, 64) = exp(linspace(log min, log max, levels)) in
- * float32, reproducing torch's CPU linspace: 8-wide vector chunks, each chunk's base from the
- * start (first half) or from the end (second half), then base + i·step within the chunk.
- */
-export function defaultScaleTable(min = 0.11, max = 256, levels = 64): Float32Array {
-  const f = Math.fround;
-  const start = f(Math.log(min));
-  const end = f(Math.log(max));
-  const step = f(f(end - start) / (levels - 1));
-  const half = Math.floor(levels / 2);
-  const lanes = 8;
-  return Float32Array.from({ length: levels }, (_, idx) => {
-    const chunk = idx - (idx % lanes);
-    const base = chunk < half ? f(start + f(step * chunk)) : f(end - f(step * (levels - 1 - chunk)));
-    return f(Math.exp(f(base + f(step * (idx - chunk)))));
-  });
-}
+import { defaultScaleTable, isValidScaleTable, scaleIndex } from './scale-table.js';
 
 /**
  * CompressAI's GaussianConditional: latents coded with a discretized N(mean, scale), scales
- * mapped to the nearest-above entry of a 64-entry log-spaced table for entropy coding.
+ * mapped to the nearest-above entry of a log-spaced table for entropy coding (64 entries by
+ * default, as CompressAI; a weights file may carry a finer one: see scale-table.ts).
  */
 export class GaussianConditional {
   readonly cdf = new CdfBuffers();
-  scaleTable: Float32Array = new Float32Array(0);
+  private table: Float32Array = new Float32Array(0);
+  /** The scale table's entries are strictly increasing (every table advlic or CompressAI builds). */
+  private increasing = false;
   private scaleBound = Math.fround(SCALE_BOUND);
   private lowerBoundScale = Math.fround(SCALE_BOUND);
   private likelihoodBound = Math.fround(1e-9);
 
   constructor(store: ParamStore, prefix: string, readonly tailMass = 1e-9) {
-    this.cdf.register(store, prefix);
+    // The table before its CDFs, so that loading a checkpoint sets the table (dropping CDFs built
+    // for another one) and then the checkpoint's own CDFs, if it stores them. A file without a
+    // table (slim weights: see derivable.ts) means the default one.
     store.addBuffer(`${prefix}.scale_table`, {
       get: () => ({ shape: [this.scaleTable.length], dtype: 'float32', data: this.scaleTable.slice() }),
-      set: (t) => (this.scaleTable = Float32Array.from(t.data)),
+      set: (t) => this.replaceTable(Float32Array.from(t.data)),
+      absent: () => this.replaceTable(defaultScaleTable()),
       flexible: true,
       optional: true,
     });
+    this.cdf.register(store, prefix);
     store.addBuffer(`${prefix}.scale_bound`, scalarBuffer(() => this.scaleBound, (v) => (this.scaleBound = v)));
     store.addBuffer(`${prefix}.lower_bound_scale.bound`, scalarBuffer(() => this.lowerBoundScale, (v) => (this.lowerBoundScale = v)));
     store.addBuffer(`${prefix}.likelihood_lower_bound.bound`, positiveConstantBuffer(() => this.likelihoodBound, (v) => (this.likelihoodBound = v)));
@@ -67,22 +56,55 @@ export class GaussianConditional {
     });
   }
 
+  /** Scales (ascending) whose discretized Gaussians have CDF tables; empty before update(). */
+  get scaleTable(): Float32Array {
+    return this.table;
+  }
+
+  private setTable(table: Float32Array): void {
+    this.table = table;
+    this.increasing = isValidScaleTable(table);
+  }
+
+  /** A loaded table: CDF tables built for a different one no longer apply. */
+  private replaceTable(table: Float32Array): void {
+    const same = table.length === this.table.length && table.every((v, i) => v === this.table[i]);
+    if (same) return;
+    if (this.table.length > 0) this.cdf.clear();
+    this.setTable(table);
+  }
+
+  /**
+   * Replaces the scale table (strictly increasing, positive) and rebuilds the CDF tables from it.
+   * The decoder must use the same table: it is part of the weights (`scale_table`).
+   */
+  setScaleTable(table: Float32Array): void {
+    if (!isValidScaleTable(table)) throw new RangeError('a scale table must be positive and strictly increasing');
+    this.setTable(Float32Array.from(table));
+    this.cdf.set(buildGaussianConditionalTables(this.scaleTable, this.tailMass));
+  }
+
   /** CDF index per scale: len−1 minus the number of table entries (but the last) ≥ the bounded scale. */
   buildIndexes(scales: Float32Array): Int32Array {
     const table = this.scaleTable;
     const last = table.length - 1;
+    const bound = this.lowerBoundScale;
+    if (this.increasing) return Int32Array.from(scales, (s0) => scaleIndex(table, Math.max(s0, bound)));
     return Int32Array.from(scales, (s0) => {
-      const s = Math.max(s0, this.lowerBoundScale);
+      const s = Math.max(s0, bound);
       let idx = last;
       for (let k = 0; k < last; k++) if (s <= table[k]!) idx--;
       return idx;
     });
   }
 
-  /** Sets the default scale table (when absent or forced) and builds the CDF tables. */
+  /**
+   * Builds the CDF tables when absent (or when forced, e.g. after training) from the scale
+   * table: the one loaded with the weights if any, else the default.
+   */
   update(force = false): boolean {
     if (this.cdf.ready && !force) return false;
-    if (this.scaleTable.length === 0 || force) this.scaleTable = defaultScaleTable();
+    if (this.scaleTable.length === 0) this.setTable(defaultScaleTable());
     this.cdf.set(buildGaussianConditionalTables(this.scaleTable, this.tailMass));
     return true;
   }

@@ -29,6 +29,11 @@ export const ManifestSchema = z.object({
   lineage: z
     .array(z.object({ command: z.string().min(1), steps: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }))
     .optional(),
+  /**
+   * Entries of the Gaussian conditional's scale table when it is not CompressAI's 64 (the file
+   * stores the table: scripts/ship-weights.ts --scale-levels).
+   */
+  scaleTableLevels: z.number().int().min(2).optional(),
   /** Adversarial-training or other defence recipe, when the weights come from one. */
   defence: z
     .object({
