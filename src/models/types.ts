@@ -66,5 +66,7 @@ export interface LearnedModel {
    * reproducible training. Optional so that wrappers need not expose it.
    */
   noise?: NoiseSource;
+  /** The Gaussian conditional's scale table, for models that have one (see entropy/scale-table.ts). */
+  readonly gaussianConditional?: { readonly scaleTable: Float32Array; setScaleTable(table: Float32Array): void };
   dispose(): void;
 }
