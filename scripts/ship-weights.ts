@@ -25,7 +25,7 @@ import { withoutDerivableBuffers } from '../src/models/weights/derivable.js';
 import { fitsFloat16 } from '../src/models/weights/safetensors.js';
 import { createModel } from '../src/models/registry.js';
 import { initEngine } from '../src/engine/index.js';
-import { float16ScaleTable } from '../src/models/entropy/scale-table.js';
+import { DEFAULT_SCALE_LEVELS, float16ScaleTable } from '../src/models/entropy/scale-table.js';
 import { PACKAGE_ROOT } from '../src/version.js';
 
 const out = join(PACKAGE_ROOT, 'weights');
@@ -51,7 +51,7 @@ function shippedBytes(path: string, levels?: number): { bytes: Uint8Array; level
     GC_CDFS.forEach((k) => stateDict.delete(k));
   }
   const stored = stateDict.get(SCALE_TABLE);
-  return { bytes: writeSafetensors(withoutDerivableBuffers(stateDict), { fp16: true, metadata }), levels: levels ?? (stored && stored.data.length !== 64 ? stored.data.length : undefined) };
+  return { bytes: writeSafetensors(withoutDerivableBuffers(stateDict), { fp16: true, metadata }), levels: levels ?? (stored && stored.data.length !== DEFAULT_SCALE_LEVELS ? stored.data.length : undefined) };
 }
 
 function shipRun(dir: string, levels?: number): void {
