@@ -99,6 +99,16 @@ test('a finer table travels in slim fp16 weights (without its CDFs) and decodes 
   [model, loaded, plain].forEach((m) => m.dispose());
 });
 
+test('update(force), as training runs it before every validation, keeps a loaded finer table', () => {
+  const gc = new GaussianConditional(new ParamStore(), 'gc');
+  gc.setScaleTable(float16ScaleTable(256));
+  gc.update(true);
+  assert.equal(gc.scaleTable.length, 256);
+  const fresh = new GaussianConditional(new ParamStore(), 'gc');
+  fresh.update(true);
+  assert.deepEqual(Array.from(fresh.scaleTable), Array.from(defaultScaleTable()));
+});
+
 test('setScaleTable refuses a table that is not positive and increasing', () => {
   const gc = new GaussianConditional(new ParamStore(), 'gc');
   assert.throws(() => gc.setScaleTable(Float32Array.of(1, 0.5)), /increasing/);
