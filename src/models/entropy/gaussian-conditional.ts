@@ -89,13 +89,19 @@ export class GaussianConditional {
     const table = this.scaleTable;
     const last = table.length - 1;
     const bound = this.lowerBoundScale;
-    if (this.increasing) return Int32Array.from(scales, (s0) => scaleIndex(table, Math.max(s0, bound)));
-    return Int32Array.from(scales, (s0) => {
-      const s = Math.max(s0, bound);
+    // Plain loops: Int32Array.from with a mapping function was 4-5x slower (bench/scale-table.ts).
+    const out = new Int32Array(scales.length);
+    if (this.increasing) {
+      for (let i = 0; i < scales.length; i++) out[i] = scaleIndex(table, Math.max(scales[i]!, bound));
+      return out;
+    }
+    for (let i = 0; i < scales.length; i++) {
+      const s = Math.max(scales[i]!, bound);
       let idx = last;
       for (let k = 0; k < last; k++) if (s <= table[k]!) idx--;
-      return idx;
-    });
+      out[i] = idx;
+    }
+    return out;
   }
 
   /**
