@@ -21,11 +21,11 @@ import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../src/models/weights/safetensors.js';
 import { sha256Bytes } from '../src/models/weights/load.js';
 import { ManifestSchema } from '../src/models/weights/manifest.js';
-import { withoutDerivableBuffers } from '../src/models/weights/derivable.js';
+import { withScaleTable, withoutDerivableBuffers } from '../src/models/weights/derivable.js';
 import { fitsFloat16 } from '../src/models/weights/safetensors.js';
 import { createModel } from '../src/models/registry.js';
 import { initEngine } from '../src/engine/index.js';
-import { DEFAULT_SCALE_LEVELS, float16ScaleTable } from '../src/models/entropy/scale-table.js';
+import { DEFAULT_SCALE_LEVELS, MAX_SCALE_LEVELS, float16ScaleTable, isScaleLevels } from '../src/models/entropy/scale-table.js';
 import { PACKAGE_ROOT } from '../src/version.js';
 
 const out = join(PACKAGE_ROOT, 'weights');
@@ -35,23 +35,19 @@ function writeAtomic(path: string, bytes: Uint8Array | string): void {
   renameSync(`${path}.tmp`, path);
 }
 
-const SCALE_TABLE = 'gaussian_conditional.scale_table';
-const GC_CDFS = ['_quantized_cdf', '_cdf_length', '_offset'].map((b) => `gaussian_conditional.${b}`);
-
 /**
  * The weights file re-stored for shipping: float16, without derivable buffers, and with a
  * `levels`-entry scale table if asked (its CDFs dropped: the loader rebuilds them from it).
  */
 function shippedBytes(path: string, levels?: number): { bytes: Uint8Array; levels?: number } {
-  const { stateDict, metadata } = readSafetensors(new Uint8Array(readFileSync(path)));
+  const read = readSafetensors(new Uint8Array(readFileSync(path)));
+  let stateDict = read.stateDict;
   if (levels !== undefined) {
     if (![...stateDict.keys()].some((k) => k.startsWith('gaussian_conditional.'))) throw new Error(`${path}: no Gaussian conditional, so no scale table to set`);
-    const table = float16ScaleTable(levels);
-    stateDict.set(SCALE_TABLE, { shape: [table.length], dtype: 'float32', data: table });
-    GC_CDFS.forEach((k) => stateDict.delete(k));
+    stateDict = withScaleTable(stateDict, float16ScaleTable(levels));
   }
-  const stored = stateDict.get(SCALE_TABLE);
-  return { bytes: writeSafetensors(withoutDerivableBuffers(stateDict), { fp16: true, metadata }), levels: levels ?? (stored && stored.data.length !== DEFAULT_SCALE_LEVELS ? stored.data.length : undefined) };
+  const stored = stateDict.get('gaussian_conditional.scale_table');
+  return { bytes: writeSafetensors(withoutDerivableBuffers(stateDict), { fp16: true, metadata: read.metadata }), levels: levels ?? (stored && stored.data.length !== DEFAULT_SCALE_LEVELS ? stored.data.length : undefined) };
 }
 
 function shipRun(dir: string, levels?: number): void {
@@ -115,7 +111,7 @@ let levels: number | undefined;
 const li = args.indexOf('--scale-levels');
 if (li >= 0) {
   levels = Number(args[li + 1]);
-  if (!Number.isInteger(levels) || levels < 2) throw new Error(`--scale-levels needs an integer ≥ 2, got ${args[li + 1]}`);
+  if (!isScaleLevels(levels)) throw new Error(`--scale-levels needs an integer 2..${MAX_SCALE_LEVELS}, got ${args[li + 1]}`);
   args.splice(li, 2);
 }
 if (args[0] === '--slim') readdirSync(out).filter((f) => f.endsWith('.safetensors')).forEach((f) => reStoreShipped(f));

@@ -11,7 +11,7 @@ import { availableArchitectures, configForQuality, createModel, inferConfigFromS
 import { loadWeightsFile, sha256Bytes } from '../../models/weights/load.js';
 import { ManifestSchema, type WeightsManifest } from '../../models/weights/manifest.js';
 import { writeSafetensors } from '../../models/weights/safetensors.js';
-import { float16ScaleTable } from '../../models/entropy/scale-table.js';
+import { MAX_SCALE_LEVELS, float16ScaleTable, isScaleLevels } from '../../models/entropy/scale-table.js';
 import { readImage } from '../../image/read.js';
 import { LearnedCodec } from '../../codec/learned-codec.js';
 import { listShippedModels } from '../../codec/resolve.js';
@@ -160,8 +160,7 @@ export async function modelsImport(ckpt: string, o: ImportOptions, command: stri
   }
   const lambda = lambdaForQuality(quality);
   const scaleLevels = o.scaleLevels === undefined ? undefined : Number(o.scaleLevels);
-  if (scaleLevels !== undefined && !(Number.isInteger(scaleLevels) && scaleLevels >= 2 && scaleLevels <= 4096))
-    throw new UsageError(`--scale-levels must be an integer 2..4096, got '${o.scaleLevels}'`);
+  if (scaleLevels !== undefined && !isScaleLevels(scaleLevels)) throw new UsageError(`--scale-levels must be an integer 2..${MAX_SCALE_LEVELS}, got '${o.scaleLevels}'`);
 
   const model = createModel({ arch, N: inferred.N, M: inferred.M });
   let bytes: Uint8Array;

@@ -81,7 +81,11 @@ export class GaussianConditional {
   setScaleTable(table: Float32Array): void {
     if (!isValidScaleTable(table)) throw new RangeError('a scale table must be positive and strictly increasing');
     this.setTable(Float32Array.from(table));
-    this.cdf.set(buildGaussianConditionalTables(this.scaleTable, this.tailMass));
+    this.buildCdfs();
+  }
+
+  private buildCdfs(): void {
+    this.cdf.set(buildGaussianConditionalTables(this.table, this.tailMass));
   }
 
   /** CDF index per scale: len−1 minus the number of table entries (but the last) ≥ the bounded scale. */
@@ -110,8 +114,8 @@ export class GaussianConditional {
    */
   update(force = false): boolean {
     if (this.cdf.ready && !force) return false;
-    if (this.scaleTable.length === 0) this.setTable(defaultScaleTable());
-    this.cdf.set(buildGaussianConditionalTables(this.scaleTable, this.tailMass));
+    if (this.table.length === 0) this.setTable(defaultScaleTable());
+    this.buildCdfs();
     return true;
   }
 

@@ -5,12 +5,15 @@
  */
 import { floatToHalf, halfToFloat } from '../weights/half.js';
 
+/** CompressAI's table size: 64 entries, each 13 % above the previous. */
+export const DEFAULT_SCALE_LEVELS = 64;
+
 /**
  * CompressAI's get_scale_table(0.11, 256, 64) = exp(linspace(log min, log max, levels)) in
  * float32, reproducing torch's CPU linspace: 8-wide vector chunks, each chunk's base from the
  * start (first half) or from the end (second half), then base + i·step within the chunk.
  */
-export function defaultScaleTable(min = 0.11, max = 256, levels = 64): Float32Array {
+export function defaultScaleTable(min = 0.11, max = 256, levels = DEFAULT_SCALE_LEVELS): Float32Array {
   const f = Math.fround;
   const start = f(Math.log(min));
   const end = f(Math.log(max));
@@ -24,8 +27,12 @@ export function defaultScaleTable(min = 0.11, max = 256, levels = 64): Float32Ar
   });
 }
 
-/** CompressAI's table size: 64 entries, each 13 % above the previous. */
-export const DEFAULT_SCALE_LEVELS = 64;
+/** The table sizes float16ScaleTable builds (and `--scale-levels` accepts). */
+export const MAX_SCALE_LEVELS = 4096;
+
+export function isScaleLevels(levels: number): boolean {
+  return Number.isInteger(levels) && levels >= 2 && levels <= MAX_SCALE_LEVELS;
+}
 
 /**
  * A log-spaced table of `levels` entries from min to max, each rounded UP to a float16 value, so
@@ -35,7 +42,7 @@ export const DEFAULT_SCALE_LEVELS = 64;
  * estimate with 64 levels).
  */
 export function float16ScaleTable(levels: number, min = 0.11, max = 256): Float32Array {
-  if (!Number.isInteger(levels) || levels < 2 || levels > 4096) throw new RangeError(`scale table levels must be an integer in 2..4096, got ${levels}`);
+  if (!isScaleLevels(levels)) throw new RangeError(`scale table levels must be an integer in 2..${MAX_SCALE_LEVELS}, got ${levels}`);
   const step = Math.log(max / min) / (levels - 1);
   return Float32Array.from({ length: levels }, (_, i) => {
     const v = i === levels - 1 ? max : min * Math.exp(step * i);

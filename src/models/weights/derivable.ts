@@ -19,6 +19,16 @@ const GC = 'gaussian_conditional';
 const GC_CDFS = ['_quantized_cdf', '_cdf_length', '_offset'].map((b) => `${GC}.${b}`);
 const GC_TABLE = `${GC}.scale_table`;
 
+/**
+ * The state dict with another Gaussian-conditional scale table, and without the CDF buffers built
+ * for the old one (update() builds the new ones on load).
+ */
+export function withScaleTable(sd: StateDict, table: Float32Array): StateDict {
+  const out = new Map([...sd].filter(([key]) => !GC_CDFS.includes(key)));
+  out.set(GC_TABLE, { shape: [table.length], dtype: 'float32', data: Float32Array.from(table) });
+  return out;
+}
+
 export function withoutDerivableBuffers(sd: StateDict): StateDict {
   const table = sd.get(GC_TABLE)?.data;
   const dropTable = isDefaultScaleTable(table);
