@@ -15,8 +15,7 @@ import { resolveCodec } from '../src/codec/resolve.js';
 import { LearnedCodec } from '../src/codec/learned-codec.js';
 import { readImage } from '../src/image/read.js';
 import { defaultScaleTable, float16ScaleTable } from '../src/models/entropy/scale-table.js';
-import { GaussianConditional } from '../src/models/entropy/gaussian-conditional.js';
-import { ParamStore } from '../src/models/param-store.js';
+import type { GaussianConditional } from '../src/models/entropy/gaussian-conditional.js';
 import { SHARED_DIR } from '../src/shared-data.js';
 
 const { values: a } = parseArgs({
@@ -30,7 +29,7 @@ const { values: a } = parseArgs({
 await initEngine();
 const codec = await resolveCodec(a.model);
 if (!(codec instanceof LearnedCodec) || !codec.model.gaussianConditional) throw new Error(`${a.model}: not a learned model with a Gaussian conditional`);
-const gc = codec.model.gaussianConditional;
+const gc = codec.model.gaussianConditional as GaussianConditional;
 const kodak = join(SHARED_DIR, 'data', 'kodak');
 const files = readdirSync(kodak).filter((f) => f.endsWith('.png')).sort().slice(0, Number(a.images));
 const images = await Promise.all(files.map((f) => readImage(join(kodak, f))));
@@ -47,10 +46,8 @@ for (const levels of a.levels.split(',').map(Number)) {
   const t0 = performance.now();
   gc.setScaleTable(table);
   const cdfBuildMs = performance.now() - t0;
-  const probe = new GaussianConditional(new ParamStore(), 'gc');
-  probe.setScaleTable(table);
   const t1 = performance.now();
-  probe.buildIndexes(scales);
+  gc.buildIndexes(scales);
   const indexNsPerLatent = ((performance.now() - t1) * 1e6) / scales.length;
   let bytes = 0;
   let encodeMs = 0;
