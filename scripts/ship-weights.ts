@@ -11,6 +11,11 @@
  *     --scale-levels N gives the Gaussian conditional a finer scale table of N float16 entries
  *     (src/models/entropy/scale-table.ts): same model, fewer real bits (the 64-entry default
  *     rounds every predicted scale up by up to 13 %). The file then stores the table, not its CDFs.
+ *   node --import tsx scripts/ship-weights.ts --kodak-from RD_JSON
+ *     (sets the `kodak` numbers of every shipped manifest whose file an `advlic rd` run on Kodak
+ *     measured, matched by the weights sha256 the run recorded: `advlic models list` then shows
+ *     the shipped file's own real-bitstream numbers, not training's validation on its fp32 weights)
+ *   (any form: --weights-dir DIR works on DIR instead of the package's weights/)
  *   node --import tsx scripts/ship-weights.ts --slim     (re-store already shipped files slim)
  *   node --import tsx scripts/ship-weights.ts --restore-constants
  *     (files shipped before safetensors kept fp16-unsafe tensors in float32 hold 0 for the
@@ -28,7 +33,10 @@ import { initEngine } from '../src/engine/index.js';
 import { DEFAULT_SCALE_LEVELS, MAX_SCALE_LEVELS, float16ScaleTable, isScaleLevels } from '../src/models/entropy/scale-table.js';
 import { PACKAGE_ROOT } from '../src/version.js';
 
-const out = join(PACKAGE_ROOT, 'weights');
+// The shipped weights folder; `--weights-dir DIR` (first) points the script at another one.
+const argv = process.argv.slice(2);
+const wd = argv.indexOf('--weights-dir');
+const out = wd >= 0 ? argv.splice(wd, 2)[1] ?? '' : join(PACKAGE_ROOT, 'weights');
 
 function writeAtomic(path: string, bytes: Uint8Array | string): void {
   writeFileSync(`${path}.tmp`, bytes);
@@ -106,7 +114,31 @@ function restoreConstants(file: string): void {
   console.log(`${file}: restored ${restored.length} constant(s)${restored.length ? ` (${restored.join(', ')})` : ''}`);
 }
 
-const args = process.argv.slice(2);
+/** Writes the Kodak numbers an `advlic rd` result (rd.json) measured into the matching shipped manifests. */
+function kodakFrom(rdJson: string): void {
+  const rd = JSON.parse(readFileSync(rdJson, 'utf8')) as { images: string[]; points: Array<{ spec: string; bpp: number; psnr: number | null; msSsim: number | null; weightsSha256?: string }> };
+  const n = rd.images.length;
+  const firstN = Array.from({ length: n }, (_, i) => `kodim${String(i + 1).padStart(2, '0')}.png`);
+  if (rd.images.some((f, i) => f !== firstN[i])) throw new Error(`${rdJson}: not measured on the first ${n} Kodak images (${rd.images.slice(0, 3).join(', ')}…)`);
+  const shaOf = new Map<string, string>(); // manifest file → sha256 of the weights it describes
+  for (const f of readdirSync(out).filter((f) => f.endsWith('.json'))) shaOf.set(f, (JSON.parse(readFileSync(join(out, f), 'utf8')) as { sha256: string }).sha256);
+  for (const p of rd.points) {
+    if (!p.weightsSha256) continue;
+    // A shipped name (arch@q[:variant]) names its file; a weights path is matched by hash alone.
+    const named = /^([a-z0-9-]+)@(\d)(?::([A-Za-z0-9_]+))?$/.exec(p.spec);
+    const candidates = named ? [`${named[1]}-q${named[2]}${named[3] ? `-${named[3]}` : ''}.json`] : [...shaOf.keys()];
+    const file = candidates.find((f) => shaOf.get(f) === p.weightsSha256);
+    if (!file) { console.log(`${p.spec}: measured weights are not a shipped file (sha256 ${p.weightsSha256.slice(0, 12)}…), skipped`); continue; }
+    if (p.psnr === null) throw new Error(`${rdJson}: ${p.spec} has no PSNR`);
+    const mPath = join(out, file);
+    const manifest = JSON.parse(readFileSync(mPath, 'utf8')) as Record<string, unknown>;
+    const kodak = { psnr: p.psnr, bpp: p.bpp, ...(p.msSsim !== null ? { msssim: p.msSsim } : {}), images: n };
+    writeAtomic(mPath, JSON.stringify({ ...manifest, kodak }, null, 2) + '\n');
+    console.log(`${file}: Kodak (${n} image${n > 1 ? 's' : ''}) ${p.psnr.toFixed(2)} dB, ${p.bpp.toFixed(4)} bpp`);
+  }
+}
+
+const args = argv;
 let levels: number | undefined;
 const li = args.indexOf('--scale-levels');
 if (li >= 0) {
@@ -114,7 +146,8 @@ if (li >= 0) {
   if (!isScaleLevels(levels)) throw new Error(`--scale-levels needs an integer 2..${MAX_SCALE_LEVELS}, got ${args[li + 1]}`);
   args.splice(li, 2);
 }
-if (args[0] === '--slim') readdirSync(out).filter((f) => f.endsWith('.safetensors')).forEach((f) => reStoreShipped(f));
+if (args[0] === '--kodak-from') kodakFrom(args[1] ?? '');
+else if (args[0] === '--slim') readdirSync(out).filter((f) => f.endsWith('.safetensors')).forEach((f) => reStoreShipped(f));
 else if (args[0] === '--shipped') args.slice(1).forEach((stem) => reStoreShipped(`${stem}.safetensors`, levels));
 else if (args[0] === '--restore-constants') {
   await initEngine({ engine: 'cpu' });

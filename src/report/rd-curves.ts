@@ -31,6 +31,8 @@ export interface RdPointResult {
   bppEstimated: number | null;
   encodeMs: number | null;
   decodeMs: number | null;
+  /** Learned codecs: hex sha256 of the weights measured, so a result can be tied to its file. */
+  weightsSha256?: string;
 }
 
 export interface RdBd {
@@ -76,6 +78,7 @@ export async function runRd(settings: readonly RdSetting[], images: ReadonlyArra
         bppEstimated: m.bppEstimated,
         encodeMs: m.encodeMs,
         decodeMs: m.decodeMs,
+        ...(weightsHashOf(codec) ? { weightsSha256: weightsHashOf(codec) } : {}),
       });
       o.log?.(`advlic: rd ${codec.id}: ${m.bppReal.toFixed(4)} bpp, ${m.psnr?.toFixed(2) ?? '∞'} dB over ${rows.length} image(s)`);
     } finally {
@@ -83,6 +86,12 @@ export async function runRd(settings: readonly RdSetting[], images: ReadonlyArra
     }
   }
   return { images: images.map((i) => basename(i.file)), points, bd: bdAgainst(points, o.anchor) };
+}
+
+/** The full weights sha256 of a learned codec (LearnedCodec and the wrappers that expose it). */
+function weightsHashOf(codec: Codec): string | undefined {
+  const h = (codec as { weightsHash?: unknown }).weightsHash;
+  return typeof h === 'string' && /^[0-9a-f]{64}$/.test(h) ? h : undefined;
 }
 
 function bdAgainst(points: readonly RdPointResult[], anchor: string): RdBd[] {

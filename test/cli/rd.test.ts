@@ -4,6 +4,10 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import type { ModelsListResult } from '../../src/cli/commands/models.js';
+import { PACKAGE_ROOT } from '../../src/version.js';
 import { REF, TINY_HYPERPRIOR, runCli, runJson } from './run-cli.js';
 import type { RdResult } from '../../src/report/rd-curves.js';
 import { listClassical } from '../../src/report/rd-classical.js';
@@ -29,6 +33,9 @@ test('rd: tiny hyperprior + jpeg sweep on 2 images → json/csv/md/svg, means pe
   const learned = r.points.find((p) => p.kind === 'learned')!;
   assert.equal(learned.curve, 'bmshj2018-hyperprior-q1-tiny');
   assert.equal(learned.images, 2);
+  // The point names the weights it measured (classical points have none).
+  assert.equal(learned.weightsSha256, createHash('sha256').update(readFileSync(TINY_HYPERPRIOR)).digest('hex'));
+  assert.ok(r.points.filter((p) => p.kind === 'classical').every((p) => p.weightsSha256 === undefined));
 
   // Every point is the mean over the images of what `eval` measures.
   const ev = await runJson<{ models: Array<{ mean: { bppReal: number; psnr: number } }> }>(['eval', '--model', 'jpeg@q50', data]);
@@ -82,6 +89,32 @@ test('rd: an architecture name means all its shipped qualities (one curve, sorte
   const none = await runCli(['rd', '--models', 'mbt2018', '--weights-dir', w, '--data', data, '-o', join(dir, 'out5')]);
   assert.notEqual(none.code, 0);
   assert.match(none.stderr, /^advlic: error \[E_MODEL_UNKNOWN\]: no shipped weights for mbt2018[^\n]*\n$/);
+});
+
+test('ship-weights --kodak-from: an rd run on Kodak sets the measured shipped manifests, matched by sha256', async () => {
+  const w = join(dir, 'weights-kodak');
+  const kodak = join(dir, 'kodak-like');
+  mkdirSync(kodak, { recursive: true });
+  await sharp(`${SHARED_DIR}/data/kodak/kodim01.png`).extract({ left: 0, top: 0, width: 128, height: 128 }).png().toFile(join(kodak, 'kodim01.png'));
+  for (const q of ['1', '2']) {
+    await runJson(['models', 'import', TINY_HYPERPRIOR, '--quality', q, '--out', join(w, `bmshj2018-hyperprior-q${q}.safetensors`), '--kodak', data, '--kodak-images', '1']);
+  }
+  // q2 is re-stored with a finer table after rd ran: its measured sha256 no longer matches, so it keeps its numbers.
+  const rdOut = join(dir, 'out-kodak');
+  const r = await runJson<RdResult>(['rd', '--models', 'bmshj2018-hyperprior', '--weights-dir', w, '--codecs', 'jpeg@q10,jpeg@q30', '--data', kodak, '-o', rdOut]);
+  const ship = (...a: string[]) => execFileSync(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'scripts', 'ship-weights.ts'), '--weights-dir', w, ...a], { cwd: PACKAGE_ROOT, encoding: 'utf8' });
+  ship('--scale-levels', '128', '--shipped', 'bmshj2018-hyperprior-q2');
+  const before = JSON.parse(readFileSync(join(w, 'bmshj2018-hyperprior-q2.json'), 'utf8')).kodak;
+  const log = ship('--kodak-from', join(rdOut, 'rd.json'));
+  assert.match(log, /bmshj2018-hyperprior@2: measured weights are not a shipped file/);
+  const m1 = JSON.parse(readFileSync(join(w, 'bmshj2018-hyperprior-q1.json'), 'utf8'));
+  const p1 = r.points.find((p) => p.spec === 'bmshj2018-hyperprior@1')!;
+  assert.deepEqual(m1.kodak, { psnr: p1.psnr, bpp: p1.bpp, ...(p1.msSsim !== null ? { msssim: p1.msSsim } : {}), images: 1 });
+  assert.deepEqual(JSON.parse(readFileSync(join(w, 'bmshj2018-hyperprior-q2.json'), 'utf8')).kodak, before);
+  const list = await runJson<ModelsListResult>(['models', 'list', '--weights-dir', w]);
+  assert.deepEqual(list.shipped.map((s) => s.kodakSet), ['1 image, shipped file', null]);
+  // Numbers from other images are refused: they would not be Kodak's.
+  assert.throws(() => ship('--kodak-from', join(dir, 'out', 'rd.json')), /not measured on the first 2 Kodak images/);
 });
 
 test('rd: a codec whose tool is missing is refused before any coding starts (one line, nothing written)', async () => {

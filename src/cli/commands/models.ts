@@ -72,6 +72,7 @@ export async function modelsList(weightsDir?: string): Promise<ModelsListResult>
  * numbers are not comparable with its base's.
  */
 function kodakSetOf(m: WeightsManifest): string | null {
+  if (m.kodak.images) return `${m.kodak.images} image${m.kodak.images > 1 ? 's' : ''}, shipped file`;
   const v = m.defence?.details?.['validation'] as { images?: number; crop?: number } | undefined;
   if (!v?.images) return null;
   return `${v.images} crop${v.images > 1 ? 's' : ''}${v.crop ? ` of ${v.crop}²` : ''}`;

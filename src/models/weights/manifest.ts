@@ -16,7 +16,12 @@ export const ManifestSchema = z.object({
   command: z.string().min(1),
   seed: z.number().int(),
   steps: z.number().int().nonnegative(),
-  kodak: z.object({ psnr: z.number(), bpp: z.number().nonnegative(), msssim: z.number().optional() }),
+  /**
+   * Mean real bpp / PSNR / MS-SSIM on Kodak. `images`: how many full Kodak images (the first n,
+   * sorted) when measured by `advlic rd` on the shipped file (scripts/ship-weights.ts
+   * --kodak-from); absent for numbers from training's final validation.
+   */
+  kodak: z.object({ psnr: z.number(), bpp: z.number().nonnegative(), msssim: z.number().optional(), images: z.number().int().positive().optional() }),
   /** Hex sha256 of the safetensors file. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** ISO 8601 timestamp. */
