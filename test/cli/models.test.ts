@@ -111,10 +111,10 @@ test('models import --scale-levels: the table is kept in the file, coding change
   assert.match(bad.stderr, /^advlic: error \[E_USAGE\]: --scale-levels must be an integer 2\.\.4096, got '1'\n$/);
 });
 
-test('models list: the shipped adversarially trained weights say which Kodak images their numbers come from', async () => {
+test('models list: every shipped file shows Kodak numbers measured on that file (advlic rd, full Kodak images)', async () => {
   const r = await runJson<ModelsListResult>(['models', 'list']);
-  const adv = r.shipped.filter((s) => s.defence === 'adv-train');
-  assert.ok(adv.length >= 1, 'advlic ships adversarially trained weights');
-  for (const s of adv) assert.match(s.kodakSet ?? '', /^\d+ crops? of \d+²$/, s.name);
-  for (const s of r.shipped.filter((x) => x.defence === null)) assert.equal(s.kodakSet, null, s.name);
+  assert.ok(r.shipped.some((s) => s.defence === 'adv-train'), 'advlic ships adversarially trained weights');
+  // scripts/ship-weights.ts --kodak-from sets them from an rd run matched by sha256; training's
+  // own validation numbers (fp32 weights, other tables, a few crops) would not describe the file.
+  for (const s of r.shipped) assert.match(s.kodakSet ?? '', /^\d+ images?, shipped file$/, s.name);
 });
