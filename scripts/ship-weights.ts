@@ -37,6 +37,7 @@ import { PACKAGE_ROOT } from '../src/version.js';
 const argv = process.argv.slice(2);
 const wd = argv.indexOf('--weights-dir');
 const out = wd >= 0 ? argv.splice(wd, 2)[1] ?? '' : join(PACKAGE_ROOT, 'weights');
+if (!out) throw new Error('--weights-dir needs a folder');
 
 function writeAtomic(path: string, bytes: Uint8Array | string): void {
   writeFileSync(`${path}.tmp`, bytes);
@@ -146,7 +147,10 @@ if (li >= 0) {
   if (!isScaleLevels(levels)) throw new Error(`--scale-levels needs an integer 2..${MAX_SCALE_LEVELS}, got ${args[li + 1]}`);
   args.splice(li, 2);
 }
-if (args[0] === '--kodak-from') kodakFrom(args[1] ?? '');
+if (args[0] === '--kodak-from') {
+  if (!args[1]) throw new Error('--kodak-from needs the rd.json of an `advlic rd` run');
+  kodakFrom(args[1]);
+}
 else if (args[0] === '--slim') readdirSync(out).filter((f) => f.endsWith('.safetensors')).forEach((f) => reStoreShipped(f));
 else if (args[0] === '--shipped') args.slice(1).forEach((stem) => reStoreShipped(`${stem}.safetensors`, levels));
 else if (args[0] === '--restore-constants') {

@@ -66,6 +66,7 @@ export async function runRd(settings: readonly RdSetting[], images: ReadonlyArra
       const m = meanResults(codec.id, rows);
       if (m.bppReal === null) throw new AdvlicError('E_CODEC', `${s.spec}: no real bitrate measured`);
       const allMs = rows.every((r) => r.msSsim !== null);
+      const weightsSha256 = weightsHashOf(codec);
       points.push({
         curve: s.curve,
         kind: s.kind,
@@ -78,7 +79,7 @@ export async function runRd(settings: readonly RdSetting[], images: ReadonlyArra
         bppEstimated: m.bppEstimated,
         encodeMs: m.encodeMs,
         decodeMs: m.decodeMs,
-        ...(weightsHashOf(codec) ? { weightsSha256: weightsHashOf(codec) } : {}),
+        ...(weightsSha256 ? { weightsSha256 } : {}),
       });
       o.log?.(`advlic: rd ${codec.id}: ${m.bppReal.toFixed(4)} bpp, ${m.psnr?.toFixed(2) ?? '∞'} dB over ${rows.length} image(s)`);
     } finally {
@@ -88,7 +89,7 @@ export async function runRd(settings: readonly RdSetting[], images: ReadonlyArra
   return { images: images.map((i) => basename(i.file)), points, bd: bdAgainst(points, o.anchor) };
 }
 
-/** The full weights sha256 of a learned codec (LearnedCodec and the wrappers that expose it). */
+/** The full weights sha256 of a learned codec (LearnedCodec.weightsHash); classical codecs have none. */
 function weightsHashOf(codec: Codec): string | undefined {
   const h = (codec as { weightsHash?: unknown }).weightsHash;
   return typeof h === 'string' && /^[0-9a-f]{64}$/.test(h) ? h : undefined;

@@ -67,9 +67,10 @@ export async function modelsList(weightsDir?: string): Promise<ModelsListResult>
 }
 
 /**
- * Which Kodak images a manifest's numbers come from, when they are not training's usual final
- * validation on full images: adversarial training validates on a few centre crops, so its
- * numbers are not comparable with its base's.
+ * Which Kodak images a manifest's numbers come from: n full images measured on the shipped file
+ * (`kodak.images`, set by scripts/ship-weights.ts --kodak-from), else, for adversarial training,
+ * the few centre crops it validates on (not comparable with its base's numbers); null for
+ * training's usual final validation on full images.
  */
 function kodakSetOf(m: WeightsManifest): string | null {
   if (m.kodak.images) return `${m.kodak.images} image${m.kodak.images > 1 ? 's' : ''}, shipped file`;
