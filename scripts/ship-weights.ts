@@ -22,7 +22,7 @@
  *     likelihood lower bounds and GDN pedestals: put the architecture's constants back)
  */
 import { readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../src/models/weights/safetensors.js';
 import { sha256Bytes } from '../src/models/weights/load.js';
 import { ManifestSchema } from '../src/models/weights/manifest.js';
@@ -32,11 +32,12 @@ import { createModel } from '../src/models/registry.js';
 import { initEngine } from '../src/engine/index.js';
 import { DEFAULT_SCALE_LEVELS, MAX_SCALE_LEVELS, float16ScaleTable, isScaleLevels } from '../src/models/entropy/scale-table.js';
 import { PACKAGE_ROOT } from '../src/version.js';
+import { listShippedModels } from '../src/codec/resolve.js';
 
 // The shipped weights folder; `--weights-dir DIR` (first) points the script at another one.
-const argv = process.argv.slice(2);
-const wd = argv.indexOf('--weights-dir');
-const out = wd >= 0 ? argv.splice(wd, 2)[1] ?? '' : join(PACKAGE_ROOT, 'weights');
+const args = process.argv.slice(2);
+const wd = args.indexOf('--weights-dir');
+const out = wd >= 0 ? args.splice(wd, 2)[1] ?? '' : join(PACKAGE_ROOT, 'weights');
 if (!out) throw new Error('--weights-dir needs a folder');
 
 function writeAtomic(path: string, bytes: Uint8Array | string): void {
@@ -121,25 +122,22 @@ function kodakFrom(rdJson: string): void {
   const n = rd.images.length;
   const firstN = Array.from({ length: n }, (_, i) => `kodim${String(i + 1).padStart(2, '0')}.png`);
   if (rd.images.some((f, i) => f !== firstN[i])) throw new Error(`${rdJson}: not measured on the first ${n} Kodak images (${rd.images.slice(0, 3).join(', ')}…)`);
-  const shaOf = new Map<string, string>(); // manifest file → sha256 of the weights it describes
-  for (const f of readdirSync(out).filter((f) => f.endsWith('.json'))) shaOf.set(f, (JSON.parse(readFileSync(join(out, f), 'utf8')) as { sha256: string }).sha256);
+  const shipped = listShippedModels({ weightsDir: out });
   for (const p of rd.points) {
     if (!p.weightsSha256) continue;
     // A shipped name (arch@q[:variant]) names its file; a weights path is matched by hash alone.
-    const named = /^([a-z0-9-]+)@(\d)(?::([A-Za-z0-9_]+))?$/.exec(p.spec);
-    const candidates = named ? [`${named[1]}-q${named[2]}${named[3] ? `-${named[3]}` : ''}.json`] : [...shaOf.keys()];
-    const file = candidates.find((f) => shaOf.get(f) === p.weightsSha256);
-    if (!file) { console.log(`${p.spec}: measured weights are not a shipped file (sha256 ${p.weightsSha256.slice(0, 12)}…), skipped`); continue; }
+    const named = shipped.filter((s) => s.name === p.spec);
+    const hit = (named.length ? named : shipped).find((s) => s.manifest.sha256 === p.weightsSha256);
+    if (!hit) { console.log(`${p.spec}: measured weights are not a shipped file (sha256 ${p.weightsSha256.slice(0, 12)}…), skipped`); continue; }
     if (p.psnr === null) throw new Error(`${rdJson}: ${p.spec} has no PSNR`);
-    const mPath = join(out, file);
+    const mPath = hit.file.replace(/\.safetensors$/, '.json');
     const manifest = JSON.parse(readFileSync(mPath, 'utf8')) as Record<string, unknown>;
     const kodak = { psnr: p.psnr, bpp: p.bpp, ...(p.msSsim !== null ? { msssim: p.msSsim } : {}), images: n };
     writeAtomic(mPath, JSON.stringify({ ...manifest, kodak }, null, 2) + '\n');
-    console.log(`${file}: Kodak (${n} image${n > 1 ? 's' : ''}) ${p.psnr.toFixed(2)} dB, ${p.bpp.toFixed(4)} bpp`);
+    console.log(`${basename(mPath)}: Kodak (${n} image${n > 1 ? 's' : ''}) ${p.psnr.toFixed(2)} dB, ${p.bpp.toFixed(4)} bpp`);
   }
 }
 
-const args = argv;
 let levels: number | undefined;
 const li = args.indexOf('--scale-levels');
 if (li >= 0) {

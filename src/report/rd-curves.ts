@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { AdvlicError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 import type { Codec } from '../codec/types.js';
+import { LearnedCodec } from '../codec/learned-codec.js';
 import { evaluateCodecOnImage, meanResults } from '../codec/evaluate-codec.js';
 import { bdPsnr, bdRate } from '../metrics/bd.js';
 
@@ -66,7 +67,7 @@ export async function runRd(settings: readonly RdSetting[], images: ReadonlyArra
       const m = meanResults(codec.id, rows);
       if (m.bppReal === null) throw new AdvlicError('E_CODEC', `${s.spec}: no real bitrate measured`);
       const allMs = rows.every((r) => r.msSsim !== null);
-      const weightsSha256 = weightsHashOf(codec);
+      const weightsSha256 = codec instanceof LearnedCodec ? codec.weightsHash : undefined;
       points.push({
         curve: s.curve,
         kind: s.kind,
@@ -87,12 +88,6 @@ export async function runRd(settings: readonly RdSetting[], images: ReadonlyArra
     }
   }
   return { images: images.map((i) => basename(i.file)), points, bd: bdAgainst(points, o.anchor) };
-}
-
-/** The full weights sha256 of a learned codec (LearnedCodec.weightsHash); classical codecs have none. */
-function weightsHashOf(codec: Codec): string | undefined {
-  const h = (codec as { weightsHash?: unknown }).weightsHash;
-  return typeof h === 'string' && /^[0-9a-f]{64}$/.test(h) ? h : undefined;
 }
 
 function bdAgainst(points: readonly RdPointResult[], anchor: string): RdBd[] {
