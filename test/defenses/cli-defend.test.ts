@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, TINY_HYPERPRIOR } from '../cli/run-cli.js';
 import { SHARED_DIR } from '../../src/shared-data.js';
+import { budgetDirName } from '../../src/defenses/evaluate/budget-sweep.js';
 
 const KODAK = `${SHARED_DIR}/data/kodak`;
 const skip = (!existsSync(TINY_HYPERPRIOR) || !existsSync(KODAK)) && 'missing reference checkpoint or Kodak';
@@ -46,6 +47,42 @@ test('advlic defend evaluate writes report.md/.csv/.json with naive and adaptive
   } finally {
     await rm(out, { recursive: true, force: true });
   }
+});
+
+test('advlic defend evaluate --eps with several budgets writes a report per budget and a sweep that agrees with them', { skip }, async () => {
+  const out = await mkdtemp(join(tmpdir(), 'defend-sweep-'));
+  try {
+    const r = await runCli(['--json', 'defend', 'evaluate', '--model', TINY_HYPERPRIOR, '--quality', '1', '--defences', 'bitdepth:bits=3', '--modes', 'naive',
+      '--images', KODAK, '--count', '1', '--crop', '64', '--steps', '3', '--eps', '2/255,16/255', '-o', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const sweep = JSON.parse(await readFile(join(out, 'sweep.json'), 'utf8'));
+    assert.deepEqual(sweep.budgets.map((b: { dir: string }) => b.dir), ['eps-2_255', 'eps-16_255']);
+    for (const b of sweep.budgets) {
+      const rep = JSON.parse(await readFile(join(out, b.dir, 'report.json'), 'utf8'));
+      assert.equal(rep.complete, true);
+      assert.ok(Math.abs(rep.attack.eps - b.eps) < 1e-12);
+      const none = rep.rows[0];
+      assert.equal(b.undefendedAttackedRdCost, none.attacked.rdCost);
+      assert.ok(Math.abs(b.ceilingPct - (1 - none.clean.rdCost / none.attacked.rdCost) * 100) < 1e-9);
+      const line = sweep.lines.find((l: { row: string; eps: number }) => l.row === 'bitdepth:bits=3 naive' && l.eps === b.eps);
+      assert.equal(line.attackedRdCostCutPct, rep.rows[1].attackedRdCostCutPct);
+    }
+    // A budget eight times larger does more damage to the undefended model, and leaves a higher ceiling.
+    assert.ok(sweep.budgets[1].undefendedAttackedRdCost > sweep.budgets[0].undefendedAttackedRdCost);
+    assert.ok(sweep.budgets[1].ceilingPct > sweep.budgets[0].ceilingPct);
+    const md = await readFile(join(out, 'sweep.md'), 'utf8');
+    assert.match(md, /\| row \| 2\/255 \| 16\/255 \|/);
+    assert.match(md, /\| bitdepth:bits=3 naive \| /);
+    assert.ok(!existsSync(join(out, 'report.json')), 'no single-budget report at the top level');
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});
+
+test('budgetDirName names a folder per budget', () => {
+  assert.equal(budgetDirName(8 / 255), 'eps-8_255');
+  assert.equal(budgetDirName(0.5 / 255), 'eps-0p5_255');
+  assert.equal(budgetDirName(32 / 255), 'eps-32_255');
 });
 
 test('advlic defend evaluate that fails on a later row exits non-zero and leaves the rows it finished on disk', { skip }, async () => {

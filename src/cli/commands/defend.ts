@@ -13,6 +13,7 @@ import { ADV_TRAIN_DEFAULTS } from '../../defenses/adv-train/config.js';
 import { centreCrop } from '../../defenses/evaluate/crop.js';
 import { evaluateDefences, type DefenceReport } from '../../defenses/evaluate/evaluate-defences.js';
 import { reportMarkdown, writeDefenceReport } from '../../defenses/evaluate/render.js';
+import { budgetDirName, budgetSweep, sweepMarkdown, writeBudgetSweep } from '../../defenses/evaluate/budget-sweep.js';
 import { DEFENCES } from '../../defenses/registry.js';
 import { parseFraction } from './attack.js';
 import { emaFlag, quantizerFlag } from './train.js';
@@ -214,7 +215,7 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--images <dir|files>', 'image folder or comma list', '../shared/data/kodak')
     .option('--count <n>', 'images to use (0: all)', '1')
     .option('--crop <px>', 'centre crop (0: full image)', '256')
-    .option('--eps <ε>', 'L∞ budget', '8/255')
+    .option('--eps <list>', 'L∞ budget, or a comma list of budgets (a report per budget and a sweep.md summary)', '8/255')
     .option('--steps <n>', 'PGD steps', '10')
     .option('--goal <g>', 'attack goal: rd (the R-D cost), distortion or rate', 'rd')
     .option('--modes <list>', 'attacker gradients: naive,adaptive', 'naive,adaptive')
@@ -233,27 +234,41 @@ export function register(program: Command, ctx: () => CliContext): void {
       const modes = o.modes.split(',').map((m) => m.trim());
       for (const m of modes) if (m !== 'naive' && m !== 'adaptive') throw new UsageError(`--modes: '${m}' is neither naive nor adaptive`);
       const list = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
-      const report: DefenceReport = await evaluateDefences({
-        model: o.model,
-        // "jpeg:quality=50;subsample=0" on the command line, since ',' separates defences.
-        defences: list(o.defences).map((d) => d.replace(/;/g, ',')),
-        weights: list(o.weights),
-        bdModels: list(o.bdModels),
-        images,
-        ...(o.quality ? { quality: int(o.quality, '--quality', 1) } : {}),
-        eps: parseFraction(o.eps, '--eps'),
-        steps: int(o.steps, '--steps', 1),
-        goal: o.goal as 'rd' | 'distortion' | 'rate',
-        modes: modes as Array<'naive' | 'adaptive'>,
-        seed: int(o.seed, '--seed'),
-        ...(o.eot ? { eot: int(o.eot, '--eot', 1) } : {}),
-        onProgress: c.json ? undefined : (m) => c.log(m),
-        // Each finished row is written at once: a run that fails later keeps what it measured.
-        onRow: async (partial) => {
-          await writeDefenceReport(partial, resolve(o.out));
-        },
-      });
-      const files = await writeDefenceReport(report, resolve(o.out));
-      c.print({ ...report, files }, () => reportMarkdown(report) + `\nwritten: ${files.markdown}, ${files.csv}, ${files.json}`);
+      const budgets = list(o.eps).map((e) => parseFraction(e, '--eps'));
+      if (budgets.length === 0) throw new UsageError('--eps needs at least one budget');
+      const out = resolve(o.out);
+      const reports: DefenceReport[] = [];
+      for (const eps of budgets) {
+        // One budget: the report in OUT, as always; several: one folder per budget, and a summary.
+        const dir = budgets.length === 1 ? out : join(out, budgetDirName(eps));
+        const report: DefenceReport = await evaluateDefences({
+          model: o.model,
+          // "jpeg:quality=50;subsample=0" on the command line, since ',' separates defences.
+          defences: list(o.defences).map((d) => d.replace(/;/g, ',')),
+          weights: list(o.weights),
+          bdModels: list(o.bdModels),
+          images,
+          ...(o.quality ? { quality: int(o.quality, '--quality', 1) } : {}),
+          eps,
+          steps: int(o.steps, '--steps', 1),
+          goal: o.goal as 'rd' | 'distortion' | 'rate',
+          modes: modes as Array<'naive' | 'adaptive'>,
+          seed: int(o.seed, '--seed'),
+          ...(o.eot ? { eot: int(o.eot, '--eot', 1) } : {}),
+          onProgress: c.json ? undefined : (m) => c.log(budgets.length === 1 ? m : `ε ${(eps * 255).toFixed(1)}/255: ${m}`),
+          // Each finished row is written at once: a run that fails later keeps what it measured.
+          onRow: async (partial) => {
+            await writeDefenceReport(partial, dir);
+          },
+        });
+        reports.push(report);
+        const files = await writeDefenceReport(report, dir);
+        if (budgets.length === 1) c.print({ ...report, files }, () => reportMarkdown(report) + `\nwritten: ${files.markdown}, ${files.csv}, ${files.json}`);
+      }
+      if (budgets.length > 1) {
+        const sweep = budgetSweep(reports);
+        const files = await writeBudgetSweep(sweep, out);
+        c.print({ ...sweep, files }, () => sweepMarkdown(sweep) + `\nwritten: ${files.markdown}, ${files.json} and one report per budget`);
+      }
     });
 }

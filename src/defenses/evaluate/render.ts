@@ -29,6 +29,9 @@ const missing = (v: string | number | null): boolean => v === null || Number.isN
 const fmt = (v: string | number | null, digits = 3) =>
   missing(v) ? '–' : typeof v === 'number' ? (Number.isFinite(v) ? v.toFixed(digits) : String(v)) : v;
 
+const pct = (v: number) => (missing(v) ? '–' : `${(v * 100).toFixed(1)} %`);
+const ratio = (v: number) => (missing(v) ? '–' : `${v.toFixed(2)}x`);
+
 /** Missing values are empty CSV cells. */
 const csvValue = (v: string | number | null): string => (missing(v) ? '' : String(v));
 
@@ -57,7 +60,7 @@ export function reportMarkdown(rep: DefenceReport): string {
   ];
   const lines = rep.rows.map((r) =>
     `| ${r.defence} | ${r.mode} | ${r.gradient} | ${fmt(r.clean.bpp)} | ${fmt(r.clean.psnr, 2)} | ${fmt(r.clean.rdCost)} | ${fmt(r.cleanRdCostChangePct, 1)} | ${fmt(r.cleanBdRatePct, 1)} | ` +
-      `${fmt(r.attacked.bpp)} | ${fmt(r.attacked.psnr, 2)} | ${fmt(r.relPsnrDrop)} | ${fmt(r.bppRatio)} | ${fmt(r.attacked.rdCost)} | ${fmt(r.attackedRdCostCutPct, 1)} | ` +
+      `${fmt(r.attacked.bpp)} | ${fmt(r.attacked.psnr, 2)} | ${pct(r.relPsnrDrop)} | ${ratio(r.bppRatio)} | ${fmt(r.attacked.rdCost)} | ${fmt(r.attackedRdCostCutPct, 1)} | ` +
       `${fmt(r.attackDeltaRdCost)} | ${fmt(r.attackDeltaCutPct, 1)} |`,
   );
   return [...head, ...lines, ''].join('\n');
