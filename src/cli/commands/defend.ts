@@ -263,12 +263,14 @@ export function register(program: Command, ctx: () => CliContext): void {
         });
         reports.push(report);
         const files = await writeDefenceReport(report, dir);
-        if (budgets.length === 1) c.print({ ...report, files }, () => reportMarkdown(report) + `\nwritten: ${files.markdown}, ${files.csv}, ${files.json}`);
-      }
-      if (budgets.length > 1) {
+        if (budgets.length === 1) {
+          c.print({ ...report, files }, () => reportMarkdown(report) + `\nwritten: ${files.markdown}, ${files.csv}, ${files.json}`);
+          continue;
+        }
+        // The summary is rewritten after every budget, so a later failure keeps the budgets done.
         const sweep = budgetSweep(reports);
-        const files = await writeBudgetSweep(sweep, out);
-        c.print({ ...sweep, files }, () => sweepMarkdown(sweep) + `\nwritten: ${files.markdown}, ${files.json} and one report per budget`);
+        const sweepFiles = await writeBudgetSweep(sweep, out);
+        if (reports.length === budgets.length) c.print({ ...sweep, files: sweepFiles }, () => sweepMarkdown(sweep) + `\nwritten: ${sweepFiles.markdown}, ${sweepFiles.json} and one report per budget`);
       }
     });
 }
