@@ -41,6 +41,8 @@ test('advlic defend evaluate writes report.md/.csv/.json with naive and adaptive
     const md = await readFile(join(out, 'report.md'), 'utf8');
     assert.match(md, /\| blur:sigma=1\.5 \| adaptive \| exact \|/);
     assert.match(md, /attack-ΔJ cut %/);
+    // The PSNR drop in percent and the bpp ratio as a factor, as the README's tables show them.
+    assert.match(md, /\| none \| - \| - \|.* -?\d+\.\d % \| \d+\.\d\dx \|/);
     assert.doesNotMatch(md, /Partial report/);
     const csv = await readFile(join(out, 'report.csv'), 'utf8');
     assert.equal(csv.trim().split('\n').length, 6);
