@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ConfigError } from '../../errors.js';
 import type { DefenceReport } from './evaluate-defences.js';
 
 /**
@@ -43,7 +44,7 @@ const rowLabel = (defence: string, mode: string) => (mode === '-' ? defence : `$
 /** The summary of one report per budget (all from the same model, images and attack otherwise). */
 export function budgetSweep(reports: readonly DefenceReport[]): BudgetSweep {
   const first = reports[0];
-  if (!first) throw new Error('budgetSweep: no reports');
+  if (!first) throw new ConfigError('budget sweep: no reports to summarise');
   const budgets = reports.map((rep) => {
     const none = rep.rows.find((r) => r.defence === 'none')!;
     return {
