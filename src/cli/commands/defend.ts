@@ -237,24 +237,28 @@ export function register(program: Command, ctx: () => CliContext): void {
       const budgets = list(o.eps).map((e) => parseFraction(e, '--eps'));
       if (budgets.length === 0) throw new UsageError('--eps needs at least one budget');
       const out = resolve(o.out);
+      // Everything but the budget and where its report goes, parsed once for all budgets.
+      const common = {
+        model: o.model,
+        // "jpeg:quality=50;subsample=0" on the command line, since ',' separates defences.
+        defences: list(o.defences).map((d) => d.replace(/;/g, ',')),
+        weights: list(o.weights),
+        bdModels: list(o.bdModels),
+        images,
+        ...(o.quality ? { quality: int(o.quality, '--quality', 1) } : {}),
+        steps: int(o.steps, '--steps', 1),
+        goal: o.goal as 'rd' | 'distortion' | 'rate',
+        modes: modes as Array<'naive' | 'adaptive'>,
+        seed: int(o.seed, '--seed'),
+        ...(o.eot ? { eot: int(o.eot, '--eot', 1) } : {}),
+      };
       const reports: DefenceReport[] = [];
       for (const eps of budgets) {
         // One budget: the report in OUT, as always; several: one folder per budget, and a summary.
         const dir = budgets.length === 1 ? out : join(out, budgetDirName(eps));
         const report: DefenceReport = await evaluateDefences({
-          model: o.model,
-          // "jpeg:quality=50;subsample=0" on the command line, since ',' separates defences.
-          defences: list(o.defences).map((d) => d.replace(/;/g, ',')),
-          weights: list(o.weights),
-          bdModels: list(o.bdModels),
-          images,
-          ...(o.quality ? { quality: int(o.quality, '--quality', 1) } : {}),
+          ...common,
           eps,
-          steps: int(o.steps, '--steps', 1),
-          goal: o.goal as 'rd' | 'distortion' | 'rate',
-          modes: modes as Array<'naive' | 'adaptive'>,
-          seed: int(o.seed, '--seed'),
-          ...(o.eot ? { eot: int(o.eot, '--eot', 1) } : {}),
           onProgress: c.json ? undefined : (m) => c.log(budgets.length === 1 ? m : `ε ${(eps * 255).toFixed(1)}/255: ${m}`),
           // Each finished row is written at once: a run that fails later keeps what it measured.
           onRow: async (partial) => {

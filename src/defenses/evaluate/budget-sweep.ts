@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../../errors.js';
 import type { DefenceReport } from './evaluate-defences.js';
+import { fmt, pct, ratio } from './render.js';
 
 /**
  * A defence evaluation repeated over several L∞ budgets, summarised side by side. One budget
@@ -70,7 +71,6 @@ export function budgetSweep(reports: readonly DefenceReport[]): BudgetSweep {
 }
 
 const eps255 = (eps: number) => `${+(eps * 255).toFixed(2)}/255`;
-const num = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : '–');
 
 export function sweepMarkdown(s: BudgetSweep): string {
   const rows = [...new Set(s.lines.map((l) => l.row))];
@@ -82,7 +82,7 @@ export function sweepMarkdown(s: BudgetSweep): string {
     '',
     '| budget | undefended attacked J | ceiling of the attacked-J cut % | folder |',
     '|---|---:|---:|---|',
-    ...s.budgets.map((b) => `| ${eps255(b.eps)} | ${num(b.undefendedAttackedRdCost, 3)} | ${num(b.ceilingPct, 1)} | ${b.dir} |`),
+    ...s.budgets.map((b) => `| ${eps255(b.eps)} | ${fmt(b.undefendedAttackedRdCost)} | ${fmt(b.ceilingPct, 1)} | ${b.dir} |`),
     '',
     '(The ceiling is the attack\'s share of the undefended attacked cost, 1 − J_clean/J_attacked: a defence that left the clean cost unchanged and removed the whole attack would reach it.)',
     '',
@@ -91,7 +91,7 @@ export function sweepMarkdown(s: BudgetSweep): string {
   ];
   const cell = (row: string, eps: number) => {
     const l = s.lines.find((x) => x.row === row && x.eps === eps);
-    return l ? `${num(l.attackedRdCost, 3)} (${num(l.attackedRdCostCutPct, 1)} / ${num(l.attackDeltaCutPct, 1)}); PSNR −${num(l.relPsnrDrop * 100, 1)} %, ${num(l.bppRatio, 2)}x bpp` : '';
+    return l ? `${fmt(l.attackedRdCost)} (${fmt(l.attackedRdCostCutPct, 1)} / ${fmt(l.attackDeltaCutPct, 1)}); PSNR −${pct(l.relPsnrDrop)}, ${ratio(l.bppRatio)} bpp` : '';
   };
   return [...head, ...rows.map((r) => `| ${r} | ${s.budgets.map((b) => cell(r, b.eps)).join(' | ')} |`), ''].join('\n');
 }

@@ -26,11 +26,12 @@ const COLUMNS: Array<[string, (r: DefenceRow) => string | number | null]> = [
 /** A value the row does not have (null, or NaN: e.g. an attack-ΔJ cut when the attack added nothing). */
 const missing = (v: string | number | null): boolean => v === null || Number.isNaN(v);
 
-const fmt = (v: string | number | null, digits = 3) =>
+export const fmt = (v: string | number | null, digits = 3) =>
   missing(v) ? '–' : typeof v === 'number' ? (Number.isFinite(v) ? v.toFixed(digits) : String(v)) : v;
 
-const pct = (v: number) => (missing(v) ? '–' : `${(v * 100).toFixed(1)} %`);
-const ratio = (v: number) => (missing(v) ? '–' : `${v.toFixed(2)}x`);
+/** A fraction as a percentage ("13.7 %"), and a ratio as a factor ("1.14x"): the README's way. */
+export const pct = (v: number) => (missing(v) ? '–' : `${(v * 100).toFixed(1)} %`);
+export const ratio = (v: number) => (missing(v) ? '–' : `${v.toFixed(2)}x`);
 
 /** Missing values are empty CSV cells. */
 const csvValue = (v: string | number | null): string => (missing(v) ? '' : String(v));
